@@ -1,0 +1,34 @@
+# The two entry points a new user needs: `make serve` and `make test`. Each creates .venv
+# and installs the pinned dependencies itself (constraints.txt pins every version).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+ARGS   ?=
+
+.PHONY: serve test lint stress bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/facturas-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests contract-tests bench
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+stress: $(STAMP)
+	SANDBOX_STRESS=1 $(BIN)/python -m pytest tests/reliability -m "slow or not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .sandbox-data build dist

@@ -1,0 +1,165 @@
+"""create_app(settings): every contract mounted on one Connexion AsyncApp."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
+
+from connexion import AsyncApp, ConnexionMiddleware
+from connexion.exceptions import (
+    BadRequestProblem,
+    ExtraParameterProblem,
+    Forbidden,
+    NonConformingResponse,
+    OAuthProblem,
+    OAuthResponseProblem,
+    OAuthScopeProblem,
+    ProblemException,
+    Unauthorized,
+    UnsupportedMediaTypeProblem,
+)
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from .contracts import load_contract
+from .errors import ApiError, first_line
+from .middleware import SandboxMiddleware
+from .sandbox import Mount, Sandbox
+from .settings import Settings
+from .store import StoreError
+from .validators import validator_map
+from .vendors.control import CONTROL_PLANE
+
+log = logging.getLogger("facturas_sandbox")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class ModuleResolver(Resolver):
+    """operationId `listInvoices` → `handlers.list_invoices` of the API's own handler module.
+
+    Contracts keep the vendor-facing operation ids (they show up in reports and the journal)
+    instead of Python import paths.
+    """
+
+    def __init__(self, module: ModuleType) -> None:
+        super().__init__(function_resolver=self._resolve)
+        self._module = module
+
+    def _resolve(self, operation_id: str) -> Any:
+        for name in (_snake(operation_id), operation_id):
+            handler = getattr(self._module, name, None)
+            if handler is not None:
+                return handler
+        raise ImportError(f"{self._module.__name__} has no handler for operationId {operation_id!r}")
+
+
+def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
+    sandbox = sandbox or Sandbox.open(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            sandbox.close()
+
+    app = AsyncApp(__name__, lifespan=lifespan)
+    common = {
+        "validator_map": validator_map(),
+        "validate_responses": settings.validate_responses,
+        "swagger_ui_options": SwaggerUIOptions(swagger_ui_path="/ui"),
+    }
+    for vendor in sandbox.mounted_vendors():
+        prefix = sandbox.vendor_prefix(vendor)
+        app.add_api(
+            load_contract(vendor.name),
+            base_path=prefix,
+            name=vendor.name,
+            resolver=ModuleResolver(vendor.handlers),
+            strict_validation=getattr(vendor, "strict_validation", False),
+            **common,
+        )
+        sandbox.add_mount(vendor, prefix)
+    app.add_api(
+        load_contract("sandbox"),
+        base_path="/_sandbox",
+        name="sandbox",
+        resolver=ModuleResolver(CONTROL_PLANE.handlers),
+        strict_validation=True,
+        **common,
+    )
+    sandbox.add_mount(CONTROL_PLANE, "/_sandbox")
+
+    app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
+    for exc_type in (ApiError, ProblemException, HTTPException, StoreError, Exception):
+        app.add_error_handler(exc_type, _handle_error)
+    app.sandbox = sandbox  # type: ignore[attr-defined]
+    return app
+
+
+def to_api_error(exc: BaseException) -> ApiError:
+    """Connexion's and Starlette's exceptions in the sandbox's terms."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, (OAuthProblem, OAuthResponseProblem, Unauthorized)):
+        return ApiError(401, "unauthorized", first_line(exc.detail) or "Missing or invalid credentials", origin="security")
+    if isinstance(exc, (Forbidden, OAuthScopeProblem)):
+        return ApiError(403, "forbidden", first_line(exc.detail) or "Forbidden", origin="security")
+    if isinstance(exc, UnsupportedMediaTypeProblem):
+        return ApiError(415, "unsupported_media_type", first_line(exc.detail), origin="body")
+    if isinstance(exc, ExtraParameterProblem):
+        return ApiError(400, "unknown_parameter", first_line(exc.detail), origin="validation")
+    if isinstance(exc, NonConformingResponse):
+        log.error("response does not conform to the contract: %s", exc.detail)
+        return ApiError(500, "nonconforming_response", first_line(exc.detail), origin="server")
+    if isinstance(exc, BadRequestProblem):
+        return ApiError(400, "bad_request", first_line(exc.detail) or "Bad request", origin="validation")
+    if isinstance(exc, ProblemException):
+        return ApiError(exc.status, "error", first_line(exc.detail) or exc.title or "Error", origin="validation")
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 404:
+            return ApiError(404, "not_found", "No such resource", origin="routing")
+        if exc.status_code == 405:
+            return ApiError(405, "method_not_allowed", "Method not allowed", origin="routing", headers=dict(exc.headers or {}))
+        return ApiError(exc.status_code, "error", exc.detail or "Error", origin="routing", headers=dict(exc.headers or {}))
+    if isinstance(exc, StoreError):
+        log.error("store unavailable: %s", exc)
+        return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")
+    if isinstance(exc, UnicodeDecodeError):
+        return ApiError(400, "invalid_body", "The request is not valid UTF-8", origin="body")
+    log.exception("unhandled error", exc_info=exc)
+    return ApiError(500, "internal_error", "The sandbox failed to handle this request", origin="server")
+
+
+def render_error(mount: Mount | None, error: ApiError) -> Response:
+    api = mount.api if mount is not None else CONTROL_PLANE
+    response = api.error_response(error)
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
+
+
+async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    error = to_api_error(exc)
+    response = render_error(request.scope.get("sandbox.mount"), error)
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return ConnexionResponse(
+        status_code=response.status_code,
+        body=response.body,
+        mimetype=response.media_type or response.headers.get("content-type"),
+        headers=headers,
+    )
+
+
+__all__ = ["ConnexionMiddleware", "create_app", "render_error", "to_api_error"]

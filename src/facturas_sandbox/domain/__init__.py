@@ -1,0 +1,1 @@
+"""Invoicing rules with no knowledge of HTTP, vendors or storage layout."""

@@ -1,0 +1,45 @@
+"""Tax identifiers, validated with python-stdnum."""
+
+from __future__ import annotations
+
+from stdnum import get_cc_module
+from stdnum.co import nit as co_nit
+from stdnum.es import nif as es_nif
+from stdnum.exceptions import ValidationError
+
+
+class InvalidTaxId(ValueError):
+    pass
+
+
+def validate_spanish(value: str) -> str:
+    """A DNI, NIE or CIF (any Spanish NIF), compacted: 'b-12345674' → 'B12345674'."""
+    try:
+        return es_nif.validate(value)
+    except ValidationError as exc:
+        raise InvalidTaxId(f"{value!r} is not a valid Spanish NIF/CIF: {exc}") from exc
+
+
+def validate_for_country(country: str, value: str) -> str:
+    """Validate a tax id of the given ISO country where python-stdnum knows one; else compact it."""
+    country = country.upper()
+    if country == "ES":
+        return validate_spanish(value)
+    module = get_cc_module(country.lower(), "vat") if len(country) == 2 else None
+    if module is None:
+        cleaned = "".join(value.split())
+        if not cleaned:
+            raise InvalidTaxId("the tax id is empty")
+        return cleaned
+    try:
+        return module.validate(value)
+    except ValidationError as exc:
+        raise InvalidTaxId(f"{value!r} is not a valid tax id for {country}: {exc}") from exc
+
+
+def validate_nit(value: str) -> str:
+    """A Colombian NIT with its check digit (the last digit)."""
+    try:
+        return co_nit.validate(value)
+    except ValidationError as exc:
+        raise InvalidTaxId(f"{value!r} is not a valid NIT: {exc}") from exc

@@ -1,0 +1,67 @@
+"""One error type for every API; each vendor renders it in its own shape.
+
+Handlers raise `ApiError`. Errors Connexion raises (security, request validation, routing)
+are translated into `ApiError` by the app's exception handlers, so a vendor's renderer is the
+only place that knows what its error bodies look like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class ApiError(Exception):
+    """An error answer. `code` is a stable machine name; `message` is for people.
+
+    `origin` says where it came from, so a vendor can map it: "handler", "security",
+    "validation" (request schema), "body" (unparseable body), "routing", "limit", "store",
+    "fault" (injected), "server".
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        fields: list[FieldError] | None = None,
+        origin: str = "handler",
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+        self.origin = origin
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+    def __repr__(self) -> str:
+        return f"ApiError({self.status}, {self.code!r}, {self.message!r})"
+
+
+@dataclass
+class Problem:
+    """What went wrong in Connexion's terms, before a vendor shapes it."""
+
+    status: int
+    title: str
+    detail: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def first_line(text: str) -> str:
+    # jsonschema messages for parameters span many lines (the whole schema); users need one.
+    return (text or "").strip().splitlines()[0] if text and text.strip() else ""

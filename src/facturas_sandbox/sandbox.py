@@ -1,0 +1,65 @@
+"""The running sandbox: settings, store, tenants and which API is mounted where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .settings import Settings
+from .store import Backend, open_backend
+from .tenants import Tenants
+from .vendors import Vendor, all_vendors
+
+
+@dataclass(frozen=True)
+class Mount:
+    api: Any  # a Vendor, or the control plane (which renders errors the same way)
+    prefix: str  # URL path prefix the API's routes hang from
+
+    @property
+    def name(self) -> str:
+        return self.api.name
+
+
+@dataclass
+class Sandbox:
+    settings: Settings
+    backend: Backend
+    tenants: Tenants
+    vendors: dict[str, Vendor]
+    mounts: list[Mount] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Sandbox:
+        vendors = {v.name: v for v in all_vendors()}
+        backend = open_backend(settings.data_dir, fsync=settings.fsync)
+        tenants = Tenants(backend, vendors.values())
+        tenants.provision_all()
+        if settings.seed_demo:
+            tenants.ensure_demo()
+        return cls(settings=settings, backend=backend, tenants=tenants, vendors=vendors)
+
+    def mounted_vendors(self) -> list[Vendor]:
+        if self.settings.root_api:
+            return [self.vendors[self.settings.root_api]]
+        if self.settings.apis:
+            return [self.vendors[name] for name in self.settings.apis]
+        return list(self.vendors.values())
+
+    def vendor_prefix(self, vendor: Vendor) -> str:
+        if self.settings.root_api == vendor.name:
+            return vendor.base_path
+        return f"/{vendor.name}{vendor.base_path}"
+
+    def add_mount(self, api: Any, prefix: str) -> None:
+        self.mounts.append(Mount(api, prefix))
+        self.mounts.sort(key=lambda m: len(m.prefix), reverse=True)
+
+    def mount_for(self, path: str) -> Mount | None:
+        for mount in self.mounts:
+            if path == mount.prefix or path.startswith(mount.prefix.rstrip("/") + "/"):
+                return mount
+        return None
+
+    def close(self) -> None:
+        self.backend.close()

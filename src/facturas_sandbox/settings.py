@@ -1,0 +1,33 @@
+"""Runtime settings of one sandbox process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".sandbox-data")
+# Larger bodies get 413 before anything parses them. 1 MiB fits any invoice; uploads
+# (FacturaScripts uploadFiles) have their own, larger limit.
+DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path | None = DEFAULT_DATA_DIR  # None: in memory
+    apis: tuple[str, ...] = ()  # empty: every API, each under its own prefix
+    root_api: str | None = None  # `--api NAME`: this one API at its real root
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fsync: bool = False
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    validate_responses: bool = False  # on in tests: a non-conforming response becomes a 500
+    seed_demo: bool = True
+    public_url: str | None = None  # how clients reach us, for absolute URLs (PDF links)
+    operator_token: str | None = None  # manages every tenant through the control plane
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

@@ -1,0 +1,19 @@
+"""The vendor APIs the sandbox serves, in mount order."""
+
+from __future__ import annotations
+
+from .base import Secret, Vendor
+
+
+def all_vendors() -> list[Vendor]:
+    # Imported here so a broken vendor package fails loudly at start-up, not at import.
+    from .facturovia import VENDOR as facturovia
+
+    return [facturovia]
+
+
+def vendor_names() -> list[str]:
+    return [v.name for v in all_vendors()]
+
+
+__all__ = ["Secret", "Vendor", "all_vendors", "vendor_names"]

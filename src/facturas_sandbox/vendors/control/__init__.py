@@ -1,0 +1,27 @@
+"""The control plane at /_sandbox: tenants, credentials, clock (Stripe-style errors)."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ...errors import ApiError
+from ...responses import json_response
+from . import handlers
+
+_TYPES = {401: "authentication_error", 403: "authentication_error", 404: "not_found_error", 409: "conflict_error"}
+
+
+class ControlPlane:
+    name = "_sandbox"
+    title = "Sandbox control plane"
+    base_path = "/_sandbox"
+    handlers = handlers
+
+    def error_response(self, error: ApiError) -> Response:
+        kind = _TYPES.get(error.status) or ("api_error" if error.status >= 500 else "invalid_request_error")
+        param = error.fields[0].field if error.fields else error.extra.get("param")
+        body = {"error": {"type": kind, "code": error.code, "param": param, "message": error.message}}
+        return json_response(body, error.status)
+
+
+CONTROL_PLANE = ControlPlane()

@@ -1,0 +1,342 @@
+"""Handlers of openapi/facturovia.yaml: parse Facturovia's shapes, call the domain, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from connexion.context import request
+from starlette.responses import Response
+
+from ...domain.rectify import RectifyError
+from ...domain.taxid import InvalidTaxId, validate_for_country
+from ...errors import ApiError, FieldError
+from ...responses import add_warning, current_role, current_tenant, empty_response, json_response
+from ...tenants import Tenant
+from . import documents as docs
+from .pdf import invoice_pdf
+
+FREE_PLAN_MONTHLY_INVOICES = 10
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _prefix() -> str:
+    mount = request.scope.get("sandbox.mount")
+    return mount.prefix if mount is not None else "/api"
+
+
+def _require_write() -> None:
+    if current_role() != "read_write":
+        raise ApiError(403, "read_only_key", "This key is read-only: use a read-write key to change data")
+
+
+def _not_found(kind: str, id: str, field: str | None = None) -> ApiError:
+    fields = [FieldError(field, f"no {kind} with this id")] if field else None
+    return ApiError(404, f"{kind}_not_found", f"No {kind} {id}", fields=fields)
+
+
+def _now(tenant: Tenant) -> datetime:
+    return tenant.clock.now()
+
+
+def _check_plan(tenant: Tenant) -> None:
+    if tenant.plan != "free":
+        return
+    month = _now(tenant).strftime("%Y-%m")
+    created = sum(1 for inv in docs.invoices(tenant.store) if inv["created_at"].startswith(month))
+    if created >= FREE_PLAN_MONTHLY_INVOICES:
+        raise ApiError(
+            402,
+            "plan_limit_reached",
+            f"The free plan allows {FREE_PLAN_MONTHLY_INVOICES} invoices a month. Consider upgrading to Professional.",
+        )
+
+
+def _client_or_404(tenant: Tenant, client_id: str) -> dict[str, Any]:
+    client = docs.clients(tenant.store).get(client_id)
+    if client is None:
+        raise _not_found("client", client_id, "client_id")
+    return client
+
+
+def _invoice_or_404(tenant: Tenant, id: str) -> dict[str, Any]:
+    invoice = docs.invoices(tenant.store).get(id)
+    if invoice is None:
+        raise _not_found("invoice", id)
+    return invoice
+
+
+def _invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
+    issued = invoice["status"] == "issued"
+    return {
+        "id": invoice["id"],
+        "number": invoice.get("number"),
+        "status": invoice["status"],
+        "client_id": invoice["client_id"],
+        "client": invoice["client"],
+        "invoice_date": invoice["invoice_date"],
+        "issued_at": invoice.get("issued_at"),
+        "currency": invoice["currency"],
+        "exchange_rate": docs.to_decimal(invoice["exchange_rate"]),
+        "external_reference": invoice.get("external_reference"),
+        "notes": invoice.get("notes"),
+        "items": docs.public_items(invoice["items"]),
+        **docs.public_totals(invoice["items"]),
+        "is_corrective": invoice.get("is_corrective", False),
+        "original_invoice_id": invoice.get("original_invoice_id"),
+        "causa_rectificacion": invoice.get("causa_rectificacion"),
+        "pdf_url": f"{_prefix()}/invoices/{invoice['id']}/pdf" if issued else None,
+        "created_at": invoice["created_at"],
+    }
+
+
+def _quote_json(quote: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: quote.get(k) for k in ("id", "number", "client_id", "client", "quote_date", "valid_until", "currency")},
+        "exchange_rate": docs.to_decimal(quote["exchange_rate"]),
+        "external_reference": quote.get("external_reference"),
+        "notes": quote.get("notes"),
+        "items": docs.public_items(quote["items"]),
+        **docs.public_totals(quote["items"]),
+        "created_at": quote["created_at"],
+    }
+
+
+def _location(invoice_id: str) -> dict[str, str]:
+    return {"Location": f"{_prefix()}/invoices/{invoice_id}"}
+
+
+# -- invoices --------------------------------------------------------------------------------
+async def list_invoices(external_reference: str | None = None, status: str | None = None) -> Response:
+    tenant = current_tenant()
+    filters = {k: v for k, v in (("external_reference", external_reference), ("status", status)) if v is not None}
+    found = docs.invoices(tenant.store).find(**filters) if filters else docs.invoices(tenant.store).all()
+    return json_response({"data": [_invoice_json(i) for i in found]})
+
+
+async def create_invoice(body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    client = _client_or_404(tenant, body["client_id"])
+    now = _now(tenant)
+    invoice = docs.new_invoice(
+        client,
+        body["items"],
+        invoice_date=body.get("invoice_date") or now.date().isoformat(),
+        created_at=now.isoformat(),
+        currency=body.get("currency", "EUR"),
+        exchange_rate=body.get("exchange_rate", 1),
+        external_reference=body.get("external_reference"),
+        notes=body.get("notes"),
+    )
+    with tenant.store.transaction():
+        _check_plan(tenant)
+        docs.invoices(tenant.store).insert(invoice)
+    return json_response(_invoice_json(invoice), 201, _location(invoice["id"]))
+
+
+async def get_invoice(id: str) -> Response:
+    return json_response(_invoice_json(_invoice_or_404(current_tenant(), id)))
+
+
+async def update_invoice(id: str, body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        invoice = _invoice_or_404(tenant, id)
+        if invoice["status"] != "draft":
+            raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and cannot change")
+        changes: dict[str, Any] = {}
+        if "client_id" in body:
+            client = _client_or_404(tenant, body["client_id"])
+            changes.update(client_id=client["id"], client=docs.client_snapshot(client))
+        for key in ("invoice_date", "currency", "external_reference", "notes"):
+            if key in body:
+                changes[key] = body[key]
+        if "exchange_rate" in body:
+            changes["exchange_rate"] = str(docs.to_decimal(body["exchange_rate"]))
+        if "items" in body:
+            if invoice.get("is_corrective"):
+                raise ApiError(409, "invoice_is_corrective", "The lines of a rectificative follow its original")
+            changes["items"] = [docs.stored_item(i) for i in body["items"]]
+        invoice = docs.invoices(tenant.store).update(id, changes)
+    return json_response(_invoice_json(invoice))
+
+
+async def delete_invoice(id: str) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        invoice = _invoice_or_404(tenant, id)
+        if invoice["status"] != "draft":
+            raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and cannot be deleted")
+        docs.invoices(tenant.store).delete(id)
+    return empty_response(204)
+
+
+async def issue_invoice(id: str) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        invoice = _invoice_or_404(tenant, id)
+        if invoice["status"] == "issued":
+            raise ApiError(409, "invoice_already_issued", f"Invoice {id} was already issued as {invoice['number']}")
+        invoice = docs.issue(tenant.store, invoice, _now(tenant).isoformat())
+    return json_response(_invoice_json(invoice))
+
+
+def _rectificative(tenant: Tenant, original: dict[str, Any], plan: docs.RefundPlan, body: dict[str, Any]) -> dict[str, Any]:
+    now = _now(tenant)
+    return docs.new_rectificative(
+        original,
+        plan,
+        invoice_date=body.get("invoice_date") or now.date().isoformat(),
+        created_at=now.isoformat(),
+        notes=body.get("notes"),
+        causa_rectificacion=body.get("causa_rectificacion", "R1"),
+    )
+
+
+def _rectifiable(tenant: Tenant, id: str) -> dict[str, Any]:
+    original = _invoice_or_404(tenant, id)
+    if original["status"] != "issued":
+        raise ApiError(409, "invoice_not_issued", "Only an issued invoice can be rectified; this one is a draft")
+    if original.get("is_corrective"):
+        raise ApiError(409, "invoice_is_corrective", "A rectificative invoice cannot itself be rectified")
+    return original
+
+
+async def correct_invoice(id: str, body: dict[str, Any] | None = None) -> Response:
+    _require_write()
+    body = body or {}
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        original = _rectifiable(tenant, id)
+        try:
+            plan = docs.plan_full(tenant.store, original)
+        except RectifyError as exc:
+            raise ApiError(409, "nothing_to_refund", str(exc)) from None
+        _check_plan(tenant)
+        corrective = _rectificative(tenant, original, plan, body)
+        docs.invoices(tenant.store).insert(corrective)
+    return json_response({"invoice": _invoice_json(corrective)}, 201, _location(corrective["id"]))
+
+
+async def rectify_invoice(id: str, body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        original = _rectifiable(tenant, id)
+        try:
+            plan = docs.plan_partial(tenant.store, original, body["items"])
+        except RectifyError as exc:
+            status, code = (409, "nothing_to_refund") if "already been fully refunded" in str(exc) else (422, "invalid_data")
+            fields = [FieldError(exc.field, str(exc))] if exc.field else None
+            raise ApiError(status, code, str(exc), fields=fields) from None
+        _check_plan(tenant)
+        corrective = _rectificative(tenant, original, plan, body)
+        docs.invoices(tenant.store).insert(corrective)
+    for note in plan.capped:
+        add_warning(note)
+    return json_response({"invoice": _invoice_json(corrective)}, 201, _location(corrective["id"]))
+
+
+async def get_invoice_pdf(id: str) -> Response:
+    tenant = current_tenant()
+    invoice = _invoice_or_404(tenant, id)
+    if invoice["status"] != "issued":
+        raise ApiError(409, "invoice_not_issued", "A draft has no PDF yet: issue the invoice first")
+    original = docs.invoices(tenant.store).get(invoice["original_invoice_id"]) if invoice.get("is_corrective") else None
+    pdf = invoice_pdf(tenant, invoice, original)
+    filename = f"factura-{invoice['number']}.pdf"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+# -- clients ---------------------------------------------------------------------------------
+def _validated_client(body: dict[str, Any]) -> dict[str, Any]:
+    country = body.get("country") or "ES"
+    try:
+        tax_id = validate_for_country(country, body["tax_id"])
+    except InvalidTaxId as exc:
+        raise ApiError(422, "invalid_data", str(exc), fields=[FieldError("tax_id", str(exc))]) from None
+    return {
+        "tax_id": tax_id,
+        "name": body["name"].strip(),
+        "email": body.get("email"),
+        "address": body.get("address"),
+        "city": body.get("city"),
+        "postal_code": body.get("postal_code"),
+        "country": country,
+    }
+
+
+def client_json(client: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "tax_id", "name", "email", "address", "city", "postal_code", "country", "created_at")
+    return {k: client.get(k) for k in keys}
+
+
+async def list_clients(tax_id: str | None = None) -> Response:
+    coll = docs.clients(current_tenant().store)
+    found = coll.find(tax_id="".join(tax_id.split()).upper()) if tax_id is not None else coll.all()
+    return json_response({"data": [client_json(c) for c in found]})
+
+
+async def create_client(body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    fields = _validated_client(body)
+    with tenant.store.transaction():
+        existing = docs.clients(tenant.store).find(tax_id=fields["tax_id"])
+        if existing:
+            raise ApiError(
+                409, "client_exists", f"A client with tax id {fields['tax_id']} exists: {existing[0]['id']}",
+                fields=[FieldError("tax_id", "already used by another client")],
+            )
+        client = docs.clients(tenant.store).insert(
+            {"id": docs.new_id(), **fields, "created_at": _now(tenant).isoformat()}
+        )
+    return json_response(client_json(client), 201)
+
+
+async def find_or_create_client(body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    fields = _validated_client(body)
+    with tenant.store.transaction():
+        existing = docs.clients(tenant.store).find(tax_id=fields["tax_id"])
+        if existing:
+            return json_response({"client": client_json(existing[0]), "created": False}, 200)
+        client = docs.clients(tenant.store).insert(
+            {"id": docs.new_id(), **fields, "created_at": _now(tenant).isoformat()}
+        )
+    return json_response({"client": client_json(client), "created": True}, 201)
+
+
+# -- quotes ----------------------------------------------------------------------------------
+async def list_quotes(external_reference: str | None = None) -> Response:
+    coll = docs.quotes(current_tenant().store)
+    found = coll.find(external_reference=external_reference) if external_reference is not None else coll.all()
+    return json_response({"data": [_quote_json(q) for q in found]})
+
+
+async def create_quote(body: dict[str, Any]) -> Response:
+    _require_write()
+    tenant = current_tenant()
+    client = _client_or_404(tenant, body["client_id"])
+    now = _now(tenant)
+    quote_date = body.get("quote_date") or now.date().isoformat()
+    with tenant.store.transaction():
+        quote = docs.new_quote(
+            tenant.store,
+            client,
+            body["items"],
+            quote_date=quote_date,
+            created_at=now.isoformat(),
+            valid_until=body.get("valid_until"),
+            currency=body.get("currency", "EUR"),
+            exchange_rate=body.get("exchange_rate", 1),
+            external_reference=body.get("external_reference"),
+            notes=body.get("notes"),
+        )
+        docs.quotes(tenant.store).insert(quote)
+    return json_response(_quote_json(quote), 201)
