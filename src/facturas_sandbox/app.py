@@ -113,7 +113,9 @@ def to_api_error(exc: BaseException) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, (OAuthProblem, OAuthResponseProblem, Unauthorized)):
-        return ApiError(401, "unauthorized", first_line(exc.detail) or "Missing or invalid credentials", origin="security")
+        return ApiError(
+            401, "unauthorized", first_line(exc.detail) or "Missing or invalid credentials", origin="security"
+        )
     if isinstance(exc, (Forbidden, OAuthScopeProblem)):
         return ApiError(403, "forbidden", first_line(exc.detail) or "Forbidden", origin="security")
     if isinstance(exc, UnsupportedMediaTypeProblem):
@@ -131,8 +133,12 @@ def to_api_error(exc: BaseException) -> ApiError:
         if exc.status_code == 404:
             return ApiError(404, "not_found", "No such resource", origin="routing")
         if exc.status_code == 405:
-            return ApiError(405, "method_not_allowed", "Method not allowed", origin="routing", headers=dict(exc.headers or {}))
-        return ApiError(exc.status_code, "error", exc.detail or "Error", origin="routing", headers=dict(exc.headers or {}))
+            return ApiError(
+                405, "method_not_allowed", "Method not allowed", origin="routing", headers=dict(exc.headers or {})
+            )
+        return ApiError(
+            exc.status_code, "error", exc.detail or "Error", origin="routing", headers=dict(exc.headers or {})
+        )
     if isinstance(exc, StoreError):
         log.error("store unavailable: %s", exc)
         return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")

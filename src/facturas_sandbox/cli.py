@@ -91,7 +91,9 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     app = create_app(settings, sandbox)
     print(banner(settings, sandbox), flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.log_level == "debug"
+    )
     return 0
 
 

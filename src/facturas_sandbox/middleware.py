@@ -51,8 +51,10 @@ class SandboxMiddleware:
         limit = _body_limit(self.sandbox, mount, headers)
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
-            error = BodyTooLarge(limit) if length.isdigit() else ApiError(
-                400, "invalid_header", "Content-Length is not a number", origin="body"
+            error = (
+                BodyTooLarge(limit)
+                if length.isdigit()
+                else ApiError(400, "invalid_header", "Content-Length is not a number", origin="body")
             )
             await _send_error(mount, error, send)
             return
@@ -126,7 +128,5 @@ async def _send_error(mount: Mount | None, error: ApiError, send: Send) -> None:
     from .app import render_error
 
     response = render_error(mount, error)
-    await send(
-        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-    )
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})

@@ -113,7 +113,12 @@ class _Document(FPDF):
         self.set_y(-15)
         self.set_font("Helvetica", "", 7)
         self.set_text_color(120, 120, 120)
-        self.cell(0, 5, _cp1252(f"{self.doc.issuer.name} · {self.doc.issuer.tax_id_label} {self.doc.issuer.tax_id}"), align="L")
+        self.cell(
+            0,
+            5,
+            _cp1252(f"{self.doc.issuer.name} · {self.doc.issuer.tax_id_label} {self.doc.issuer.tax_id}"),
+            align="L",
+        )
         self.cell(0, 5, f"{self.page_no()}/{{nb}}", align="R")
 
 
@@ -165,7 +170,14 @@ def render_invoice(doc: InvoicePdf) -> bytes:
     # Lines table.
     pdf.set_y(pdf.get_y() + 8)
     widths = (80, 16, 24, 14, 14, 32)
-    heads = (labels["description"], labels["quantity"], labels["price"], labels["discount"], labels["tax"], labels["amount"])
+    heads = (
+        labels["description"],
+        labels["quantity"],
+        labels["price"],
+        labels["discount"],
+        labels["tax"],
+        labels["amount"],
+    )
     pdf.set_font("Helvetica", "B", 8.5)
     pdf.set_fill_color(30, 60, 110)
     pdf.set_text_color(255, 255, 255)

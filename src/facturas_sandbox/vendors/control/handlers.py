@@ -62,7 +62,9 @@ async def list_tenants() -> Response:
 async def create_tenant(body: dict[str, Any] | None = None) -> Response:
     body = body or {}
     tenant, admin_token = current_sandbox().tenants.create(name=body.get("name"), plan=body.get("plan", "professional"))
-    return json_response({**tenant.public(), "admin_token": admin_token}, 201, {"Location": f"/_sandbox/tenants/{tenant.id}"})
+    return json_response(
+        {**tenant.public(), "admin_token": admin_token}, 201, {"Location": f"/_sandbox/tenants/{tenant.id}"}
+    )
 
 
 async def get_tenant(tenant_id: str) -> Response:

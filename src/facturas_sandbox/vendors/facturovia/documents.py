@@ -118,9 +118,7 @@ def _negated(original: dict[str, Any], refunds: list[Refund]) -> RefundPlan:
         item["original_line"] = refund.line
         items.append(item)
         if refund.capped:
-            capped.append(
-                f"{line['description']}: refund capped at {refund.quantity} (asked {refund.requested})"
-            )
+            capped.append(f"{line['description']}: refund capped at {refund.quantity} (asked {refund.requested})")
     return RefundPlan(items=items, capped=capped)
 
 

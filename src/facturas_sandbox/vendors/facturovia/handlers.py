@@ -185,7 +185,9 @@ async def issue_invoice(id: str) -> Response:
     return json_response(_invoice_json(invoice))
 
 
-def _rectificative(tenant: Tenant, original: dict[str, Any], plan: docs.RefundPlan, body: dict[str, Any]) -> dict[str, Any]:
+def _rectificative(
+    tenant: Tenant, original: dict[str, Any], plan: docs.RefundPlan, body: dict[str, Any]
+) -> dict[str, Any]:
     now = _now(tenant)
     return docs.new_rectificative(
         original,
@@ -230,7 +232,9 @@ async def rectify_invoice(id: str, body: dict[str, Any]) -> Response:
         try:
             plan = docs.plan_partial(tenant.store, original, body["items"])
         except RectifyError as exc:
-            status, code = (409, "nothing_to_refund") if "already been fully refunded" in str(exc) else (422, "invalid_data")
+            status, code = (
+                (409, "nothing_to_refund") if "already been fully refunded" in str(exc) else (422, "invalid_data")
+            )
             fields = [FieldError(exc.field, str(exc))] if exc.field else None
             raise ApiError(status, code, str(exc), fields=fields) from None
         _check_plan(tenant)
@@ -249,7 +253,9 @@ async def get_invoice_pdf(id: str) -> Response:
     original = docs.invoices(tenant.store).get(invoice["original_invoice_id"]) if invoice.get("is_corrective") else None
     pdf = invoice_pdf(tenant, invoice, original)
     filename = f"factura-{invoice['number']}.pdf"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
 
 
 # -- clients ---------------------------------------------------------------------------------
@@ -289,7 +295,9 @@ async def create_client(body: dict[str, Any]) -> Response:
         existing = docs.clients(tenant.store).find(tax_id=fields["tax_id"])
         if existing:
             raise ApiError(
-                409, "client_exists", f"A client with tax id {fields['tax_id']} exists: {existing[0]['id']}",
+                409,
+                "client_exists",
+                f"A client with tax id {fields['tax_id']} exists: {existing[0]['id']}",
                 fields=[FieldError("tax_id", "already used by another client")],
             )
         client = docs.clients(tenant.store).insert(
