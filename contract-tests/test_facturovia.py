@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import stateful_settings, schemathesis_config
+from contract_support import schemathesis_config, stateful_settings
 
 # Rules across resources that JSON Schema cannot state, answered 422 ("invalid data, the
 # response lists offending fields") as the vendor documents: a body's client_id must name a
@@ -38,7 +38,6 @@ schema = schemathesis.pytest.from_fixture("facturovia_schema")
 @schema.parametrize()
 def test_facturovia_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
-
 
 
 def test_facturovia_stateful(facturovia_schema: Any) -> None:

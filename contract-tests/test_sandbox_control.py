@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import stateful_settings, OPERATOR_TOKEN, schemathesis_config
+from contract_support import OPERATOR_TOKEN, schemathesis_config, stateful_settings
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,6 @@ schema = schemathesis.pytest.from_fixture("control_schema")
 @schema.parametrize()
 def test_control_plane_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
-
 
 
 def test_control_plane_stateful(control_schema: Any) -> None:
