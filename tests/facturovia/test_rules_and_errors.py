@@ -39,8 +39,12 @@ def test_read_only_key_reads_but_cannot_write(client: TestClient, fv: dict[str, 
 
 def test_issued_invoices_are_frozen(client: TestClient, fv: dict[str, Any]) -> None:
     base, rw = fv["base"], fv["rw"]
-    draft = client.post(f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw).json()
-    changed = client.patch(f"{base}/invoices/{draft['id']}", json={"notes": "urgente", "items": [ITEM, ITEM]}, headers=rw)
+    draft = client.post(
+        f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw
+    ).json()
+    changed = client.patch(
+        f"{base}/invoices/{draft['id']}", json={"notes": "urgente", "items": [ITEM, ITEM]}, headers=rw
+    )
     assert changed.status_code == 200 and changed.json()["total"] == 242
     client.post(f"{base}/invoices/{draft['id']}/issue", headers=rw)
     for response in (
@@ -54,7 +58,9 @@ def test_issued_invoices_are_frozen(client: TestClient, fv: dict[str, Any]) -> N
 
 def test_a_deleted_draft_is_gone(client: TestClient, fv: dict[str, Any]) -> None:
     base, rw = fv["base"], fv["rw"]
-    draft = client.post(f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw).json()
+    draft = client.post(
+        f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw
+    ).json()
     assert client.delete(f"{base}/invoices/{draft['id']}", headers=rw).status_code == 204
     assert client.get(f"{base}/invoices/{draft['id']}", headers=rw).status_code == 404
 
@@ -105,15 +111,19 @@ def test_bad_bodies_get_a_clear_4xx_and_change_nothing(
 
 def test_free_plan_caps_invoices_a_month_with_402(client: TestClient, fv: dict[str, Any]) -> None:
     tenant = fv["tenant"]
-    assert client.patch(f"/_sandbox/tenants/{tenant['id']}", json={"plan": "free"}, headers=fv["admin"]).status_code == 200
+    assert (
+        client.patch(f"/_sandbox/tenants/{tenant['id']}", json={"plan": "free"}, headers=fv["admin"]).status_code == 200
+    )
     client_id = _client_id(client, fv)
     statuses = [
-        client.post(f"{fv['base']}/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=fv["rw"]).status_code
+        client.post(
+            f"{fv['base']}/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=fv["rw"]
+        ).status_code
         for _ in range(11)
     ]
     # The fixtures created none this month under the frozen clock's month? They did: count them.
     assert statuses.count(402) >= 1 and statuses[0] in (201, 402)
-    assert statuses[statuses.index(402):] == [402] * (11 - statuses.index(402))
+    assert statuses[statuses.index(402) :] == [402] * (11 - statuses.index(402))
     response = client.post(f"{fv['base']}/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=fv["rw"])
     assert "Professional" in response.json()["error"]["message"]
 
@@ -128,6 +138,6 @@ def test_one_tenant_never_sees_another_tenants_invoices(client: TestClient, fv: 
         assert client.get(f"{fv['base']}/invoices/{invoice['id']}", headers=other_key).status_code == 404
         assert client.get(f"{fv['base']}/invoices/{invoice['id']}/pdf", headers=other_key).status_code == 404
     ref = mine[0]["external_reference"]
-    assert client.get(f"{fv['base']}/invoices", params={"external_reference": ref}, headers=other_key).json()["data"] == [
-        i for i in theirs if i["external_reference"] == ref
-    ]
+    assert client.get(f"{fv['base']}/invoices", params={"external_reference": ref}, headers=other_key).json()[
+        "data"
+    ] == [i for i in theirs if i["external_reference"] == ref]
