@@ -37,6 +37,8 @@ def stateful_settings() -> Any:
         deadline=None,
         derandomize=True,
         database=None,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        # No shrinking: it replays steps against a server whose state has moved on, which
+        # Hypothesis reports as a flaky strategy rather than a smaller failing example.
+        phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
