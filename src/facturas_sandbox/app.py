@@ -158,7 +158,13 @@ def render_error(mount: Mount | None, error: ApiError) -> Response:
 
 async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     error = to_api_error(exc)
-    response = render_error(request.scope.get("sandbox.mount"), error)
+    mount = request.scope.get("sandbox.mount")
+    # A vendor may reinterpret an error with the request at hand (FacturaScripts counts a
+    # missing key as an incident against the client IP, and a banned IP gets 429 instead).
+    translate = getattr(mount.api, "translate_error", None) if mount is not None else None
+    if translate is not None:
+        error = translate(error, request.scope)
+    response = render_error(mount, error)
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,

@@ -40,6 +40,9 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         scope["sandbox"] = self.sandbox
+        # Inner layers see shallow copies of the scope: the list is shared, so warnings added
+        # by a handler reach the response headers.
+        scope["sandbox.warnings"] = []
         mount = self.sandbox.mount_for(scope["path"])
         scope["sandbox.mount"] = mount
         headers = Headers(scope=scope)
