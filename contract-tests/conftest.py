@@ -1,0 +1,64 @@
+"""Schemathesis suites run in-process against a fresh sandbox and a fresh tenant.
+
+Sizes are chosen so the whole `make test` stays well under ten minutes on two cores; raise
+them with SANDBOX_CONTRACT_EXAMPLES for a deeper local run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from starlette.testclient import TestClient
+
+from facturas_sandbox.app import create_app
+from facturas_sandbox.conformance.strategies import register_formats
+from facturas_sandbox.settings import Settings
+
+MAX_EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_EXAMPLES", "25"))
+STATEFUL_STEPS = int(os.environ.get("SANDBOX_CONTRACT_STEPS", "12"))
+OPERATOR_TOKEN = "contract-tests-operator"
+
+register_formats()
+
+
+@pytest.fixture(scope="session")
+def sandbox_app() -> Iterator[Any]:
+    app = create_app(Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR_TOKEN))
+    with TestClient(app):  # runs the lifespan
+        yield app
+
+
+@pytest.fixture(scope="session")
+def contract_tenant(sandbox_app: Any) -> Any:
+    tenant, _ = sandbox_app.sandbox.tenants.create(name="contract-tests")
+    return tenant
+
+
+def schemathesis_config(auth: dict[str, dict[str, str]], **overrides: Any) -> schemathesis.Config:
+    data: dict[str, Any] = {
+        "seed": 20261121,
+        "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
+        "auth": {"openapi": auth},
+        "phases": {"stateful": {"max-steps": STATEFUL_STEPS}},
+    }
+    for key, value in overrides.items():
+        data[key] = value
+    return schemathesis.Config.from_dict(data)
+
+
+def stateful_settings() -> Any:
+    from hypothesis import HealthCheck, Phase, settings
+
+    return settings(
+        max_examples=max(MAX_EXAMPLES // 2, 5),
+        stateful_step_count=STATEFUL_STEPS,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
