@@ -228,9 +228,10 @@ def parse_time(value: Any, name: str = "hora") -> time:
     raise InvalidValue(f"Hora no válida en el campo {name}: {text}")
 
 
+# Formatted by hand: glibc's strftime writes year 92 as "92", which does not parse back.
 def format_date(value: date) -> str:
-    return value.strftime("%d-%m-%Y")
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
 
 
 def format_datetime(value: datetime) -> str:
-    return value.strftime("%d-%m-%Y %H:%M:%S")
+    return f"{format_date(value)} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"

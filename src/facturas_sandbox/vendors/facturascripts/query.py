@@ -192,7 +192,7 @@ def _db_text(column: Column, value: Any) -> str:
     """The database's text form of a stored value, which LIKE sees (dates as Y-m-d)."""
     key = column.sort_key(value)
     if isinstance(key, datetime):
-        return key.strftime("%Y-%m-%d %H:%M:%S")
+        return f"{key.date().isoformat()} {key.hour:02d}:{key.minute:02d}:{key.second:02d}"
     if isinstance(key, date):
         return key.isoformat()
     if isinstance(value, bool):
