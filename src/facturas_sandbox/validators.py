@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import typing as t
 
+from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP
 from connexion.validators.json import JSONRequestBodyValidator
@@ -124,6 +125,8 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
 
 def validator_map() -> dict[str, t.Any]:
-    body = dict(VALIDATOR_MAP["body"])
-    body["*/*json"] = StrictJSONBodyValidator
+    # A MediaTypeDict, not a dict: Connexion looks validators up by the request's media type
+    # ("application/json") and only MediaTypeDict matches that against the "*/*json" pattern.
+    # With a plain dict every body skipped validation silently.
+    body = MediaTypeDict({**VALIDATOR_MAP["body"], "*/*json": StrictJSONBodyValidator})
     return {**VALIDATOR_MAP, "body": body}
