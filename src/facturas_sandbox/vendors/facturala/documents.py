@@ -119,23 +119,6 @@ def stored_customer(customer: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- dates -----------------------------------------------------------------------------------
-class InvalidDate(ValueError):
-    pass
-
-
-def parse_datetime(text: str) -> datetime:
-    value = text.strip().upper()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise InvalidDate(f"{text!r} is not a valid date-time") from exc
-
-
 def format_datetime(moment: datetime) -> str:
     """UTC with milliseconds, as the vendor answers: 2015-11-16T00:03:53.846Z."""
     m = moment.astimezone(UTC)
@@ -159,6 +142,7 @@ def stored_items(raw_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "unitValue": str(amounts.unit_value),
                 "discount": None if amounts.discount is None else str(amounts.discount),
                 "total": str(amounts.total),
+                "discount_amount": str(amounts.discount_amount),
             }
         )
     return out
@@ -171,6 +155,7 @@ def item_amounts(item: dict[str, Any]) -> tot.ItemAmounts:
         Decimal(item["unitValue"]),
         None if discount is None else Decimal(discount),
         Decimal(item["total"]),
+        Decimal(item.get("discount_amount", "0")),
     )
 
 
@@ -218,8 +203,8 @@ def insert_invoice(
     *,
     customer: dict[str, Any],
     items: list[dict[str, Any]],
-    creation: datetime,
-    due: datetime | None,
+    creation: str,
+    due: str | None,
     state: str,
     texts: dict[str, Any],
 ) -> dict[str, Any]:
@@ -230,8 +215,9 @@ def insert_invoice(
         "key": invoice_key(company["company_id"], number),
         "company_id": company["company_id"],
         "number": number,
-        "creationDate": format_datetime(creation),
-        "dueDate": format_datetime(due) if due is not None else None,
+        # Dates are kept as sent (the contract checked them): the vendor echoes them verbatim.
+        "creationDate": creation,
+        "dueDate": due,
         "state": state,
         "tax_rate": company["tax_rate"],
         "invoiceTemplate": template_json(company, texts),

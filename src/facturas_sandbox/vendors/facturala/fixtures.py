@@ -24,8 +24,8 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
                 company,
                 customer=customer,
                 items=docs.stored_items(raw["items"]),
-                creation=docs.parse_datetime(raw["creationDate"]),
-                due=docs.parse_datetime(raw["dueDate"]) if raw.get("dueDate") else None,
+                creation=raw["creationDate"],
+                due=raw.get("dueDate"),
                 state=raw["state"],
                 texts={},
             )

@@ -67,22 +67,6 @@ async def create_invoice(companyId: str, body: dict[str, Any]) -> Response:
     except tot.InvalidItem as exc:
         errors.append(FieldError(exc.field, str(exc)))
         items = []
-    creation = tenant.clock.now()
-    due = None
-    for field in ("creationDate", "dueDate"):
-        if body.get(field) is None:
-            continue
-        try:
-            parsed = docs.parse_datetime(body[field])
-        except docs.InvalidDate as exc:
-            errors.append(FieldError(field, str(exc)))
-            continue
-        if field == "creationDate":
-            creation = parsed
-        else:
-            due = parsed
-    if due is not None and due < creation:
-        errors.append(FieldError("dueDate", "is before creationDate"))
     if errors:
         raise _bad_request("Invalid invoice", errors)
     texts = {k: body.get(k) for k in ("thanks", "note", "footer")}
@@ -92,8 +76,8 @@ async def create_invoice(companyId: str, body: dict[str, Any]) -> Response:
             _company(tenant, company_id),
             customer=body["customer"],
             items=items,
-            creation=creation,
-            due=due,
+            creation=body.get("creationDate") or docs.format_datetime(tenant.clock.now()),
+            due=body.get("dueDate"),
             state=body.get("state") or "PENDING",
             texts=texts,
         )

@@ -15,7 +15,7 @@ _LABELS = {
     "description": "Producto",
     "quantity": "Cant.",
     "price": "Valor unit.",
-    "discount": "Dcto.",
+    "discount": "Dcto. %",
     "tax": "IVA %",
     "amount": "Total",
     "base": "Base gravable",

@@ -27,8 +27,9 @@ class InvalidItem(ValueError):
 class ItemAmounts:
     quantity: Decimal
     unit_value: Decimal
-    discount: Decimal | None
+    discount: Decimal | None  # percent, as sent
     total: Decimal
+    discount_amount: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -40,24 +41,19 @@ class InvoiceTotals:
 
 
 def item_amounts(quantity: object, unit_value: object, discount: object = None, *, index: int = 0) -> ItemAmounts:
+    """`total = round(quantity × unitValue) − round(quantity × unitValue × discount%)`."""
     q = to_decimal(quantity)
     unit = to_decimal(unit_value)
     if q <= 0:
         raise InvalidItem(f"items[{index}].quantity", "must be greater than 0")
     if unit < 0:
         raise InvalidItem(f"items[{index}].unitValue", "must not be negative")
-    if unit != round_cents(unit):
-        raise InvalidItem(f"items[{index}].unitValue", "has more than two decimals")
-    gross = round_cents(q * unit)
-    disc = None if discount is None else to_decimal(discount)
-    if disc is not None:
-        if disc < 0:
-            raise InvalidItem(f"items[{index}].discount", "must not be negative")
-        if disc != round_cents(disc):
-            raise InvalidItem(f"items[{index}].discount", "has more than two decimals")
-        if disc > gross:
-            raise InvalidItem(f"items[{index}].discount", "exceeds quantity × unitValue")
-    return ItemAmounts(q, unit, disc, gross - (disc or ZERO))
+    gross = q * unit
+    percent = None if discount is None else to_decimal(discount)
+    if percent is not None and not ZERO <= percent <= HUNDRED:
+        raise InvalidItem(f"items[{index}].discount", "is a percentage between 0 and 100")
+    off = round_cents(gross * percent / HUNDRED) if percent is not None else ZERO
+    return ItemAmounts(q, unit, percent, round_cents(gross) - off, off)
 
 
 def split_vat_included(total: Decimal, rate_percent: Decimal) -> tuple[Decimal, Decimal]:
@@ -70,6 +66,6 @@ def split_vat_included(total: Decimal, rate_percent: Decimal) -> tuple[Decimal, 
 def invoice_totals(items: Iterable[ItemAmounts], rate_percent: Decimal) -> InvoiceTotals:
     items = list(items)
     total = sum((i.total for i in items), ZERO)
-    discounts = sum((i.discount or ZERO for i in items), ZERO)
+    discounts = sum((i.discount_amount for i in items), ZERO)
     base, taxes = split_vat_included(total, rate_percent)
     return InvoiceTotals(base, discounts, total, taxes)
