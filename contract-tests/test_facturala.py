@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-import schemathesis
-from conftest import schemathesis_config, stateful_settings
+from contract_support import run_contract, schemathesis_config
 
 # A NIT's check digit (mod 11, python-stdnum) is a rule JSON Schema cannot state: the contract
 # marks it `format: nit`, which the generator honours but the coverage phase does not, so a
@@ -19,8 +17,7 @@ from conftest import schemathesis_config, stateful_settings
 CREATE_ACCEPTS = ["2xx", "400", "401", "403", "404", "409"]
 
 
-@pytest.fixture(scope="session")
-def facturala_schema(sandbox_app: Any, contract_tenant: Any) -> Any:
+def test_facturala_conforms(sandbox_app: Any, contract_tenant: Any) -> None:
     credentials = contract_tenant.credentials["facturala"]
     config = schemathesis_config(
         {"Token": {"api_key": credentials["token"]}},
@@ -32,17 +29,4 @@ def facturala_schema(sandbox_app: Any, contract_tenant: Any) -> Any:
             }
         ],
     )
-    return schemathesis.openapi.from_asgi("/facturala/facturala/api/openapi.json", sandbox_app, config=config)
-
-
-schema = schemathesis.pytest.from_fixture("facturala_schema")
-
-
-@schema.parametrize()
-def test_facturala_conforms(case: schemathesis.Case) -> None:
-    case.call_and_validate()
-
-
-def test_facturala_stateful(facturala_schema: Any) -> None:
-    """Sequences that follow the contract's links (create → get → state → pdf)."""
-    facturala_schema.as_state_machine().run(settings=stateful_settings())
+    run_contract(sandbox_app, "/facturala/facturala/api/openapi.json", "facturala", config)

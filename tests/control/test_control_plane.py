@@ -86,5 +86,10 @@ def test_the_clock_freezes_advances_and_goes_back_to_real_time(client: TestClien
     assert issued["number"] == "2027-0001"  # a new year starts a new sequence
     for bad in ({"advance": "P1M"}, {"now": "yesterday"}, {"advance": "P1D", "now": "2027-01-01"}):
         assert client.put(f"/_sandbox/tenants/{tid}/clock", json=bad, headers=admin).status_code in (400, 422)
-    real = client.delete(f"/_sandbox/tenants/{tid}/clock", headers=admin).json()
-    assert real["frozen_at"] is None and real["offset_seconds"] == 0
+    end = client.put(f"/_sandbox/tenants/{tid}/clock", json={"now": "9999-12-30T00:00:00Z"}, headers=admin)
+    assert end.status_code == 200
+    assert client.put(f"/_sandbox/tenants/{tid}/clock", json={"advance": "P7D"}, headers=admin).status_code == 409
+    assert client.delete(f"/_sandbox/tenants/{tid}/clock", headers=admin).status_code == 204
+    assert client.get(f"/_sandbox/tenants/{tid}/clock", headers=admin).status_code == 404
+    shown = client.get(f"/_sandbox/tenants/{tid}", headers=admin).json()["clock"]
+    assert shown["frozen_at"] is None and shown["offset_seconds"] == 0
