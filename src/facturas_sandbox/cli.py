@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -61,16 +62,18 @@ def banner(settings: Settings, sandbox: object) -> str:
     lines = [f"facturas-sandbox on {base}", ""]
     tenants = sandbox.tenants  # type: ignore[attr-defined]
     demo = tenants.get(DEMO_TENANT_ID) if settings.seed_demo else None
-    for vendor in sandbox.mounted_vendors():  # type: ignore[attr-defined]
+    mounted = sandbox.mounted_vendors()  # type: ignore[attr-defined]
+    width = max(len(v.title) for v in mounted)
+    for vendor in mounted:
         prefix = sandbox.vendor_prefix(vendor)  # type: ignore[attr-defined]
-        lines.append(f"  {vendor.title:<15} {base}{prefix}   (Swagger UI: {base}{prefix}/ui/)")
+        lines.append(f"  {vendor.title:<{width}}  {base}{prefix}   (Swagger UI: {base}{prefix}/ui/)")
         if demo is not None:
             lines.extend(f"      {line}" for line in vendor.usage(base + prefix, demo.credentials[vendor.name]))
     lines += [
         "",
-        f"  Control plane   {base}/_sandbox   (health: {base}/_sandbox/health, UI: {base}/_sandbox/ui/)",
-        f"  Demo tenant     id {DEMO_TENANT_ID!r}, admin token {DEMO_ADMIN_TOKEN}",
-        f"  Data            {settings.data_dir.resolve() if settings.data_dir else 'in memory (lost on exit)'}",
+        f"  {'Control plane':<{width}}  {base}/_sandbox   (health: {base}/_sandbox/health, UI: {base}/_sandbox/ui/)",
+        f"  {'Demo tenant':<{width}}  id {DEMO_TENANT_ID!r}, admin token {DEMO_ADMIN_TOKEN}",
+        f"  {'Data':<{width}}  {settings.data_dir.resolve() if settings.data_dir else 'in memory (lost on exit)'}",
     ]
     return "\n".join(lines)
 
@@ -97,7 +100,15 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_third_party_warnings() -> None:
+    # Connexion imports Starlette's TestClient at import time, which warns about httpx;
+    # nothing a sandbox user can act on.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_third_party_warnings()
     parser = argparse.ArgumentParser(prog="facturas-sandbox", description="Contract-first sandbox for invoicing APIs")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name, (configure, _) in _COMMANDS.items():
