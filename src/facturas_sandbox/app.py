@@ -31,7 +31,7 @@ from starlette.responses import Response
 
 from .contracts import load_contract
 from .errors import ApiError, first_line
-from .middleware import SandboxMiddleware
+from .middleware import FaultMiddleware, SandboxMiddleware
 from .sandbox import Mount, Sandbox
 from .settings import Settings
 from .store import StoreError
@@ -104,6 +104,7 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
 
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
+    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, sandbox=sandbox)
     for exc_type in (ApiError, ProblemException, HTTPException, StoreError, Exception):
         app.add_error_handler(exc_type, _handle_error)
     app.sandbox = sandbox  # type: ignore[attr-defined]

@@ -1,23 +1,35 @@
-"""The sandbox's outer middleware: it sees every request and every response, errors included.
+"""The sandbox's middleware: what happens to every request of every API alike.
 
-It sits outside Connexion's exception middleware (so it also sees the error responses the
-vendors render) and does what must happen for every API alike:
+`SandboxMiddleware` sits outside Connexion's exception middleware, so it sees every response,
+the errors the vendors render included. It
 
 * tells the inner layers which sandbox and which mounted API the request belongs to;
 * refuses bodies over the size limit before anything reads them (413 in the API's shape);
 * answers CORS preflights and adds CORS headers, for browser front ends;
-* sends the request's fidelity warnings as `X-Sandbox-Warning` headers.
+* applies a `Prefer: code=…, latency=…` header (Prism-style, one call);
+* sends the request's fidelity warnings as `X-Sandbox-Warning` headers;
+* records the exchange in the tenant's request journal.
+
+`FaultMiddleware` sits after Connexion's security layer, where the tenant is known, and
+applies that tenant's fault rules.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .conformance.exchange import RecordedRequest, RecordedResponse
 from .errors import ApiError
+from .faults import Fault, InvalidPrefer, parse_prefer
+from .journal import BODY_KEEP, JournalEntry, mask_body, mask_headers, mask_query
 from .sandbox import Mount, Sandbox
 
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -28,6 +40,41 @@ class BodyTooLarge(ApiError):
         super().__init__(413, "payload_too_large", f"The request body exceeds {limit} bytes", origin="limit")
 
 
+class DroppedConnection(Exception):
+    """Raised after part of a response was sent: the server closes the connection mid-answer."""
+
+
+class _Exchange:
+    """What the journal needs of one request, gathered while it passes through."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.started = time.perf_counter()
+        self.request_body = bytearray()
+        self.request_complete = True
+        self.status = 0
+        self.response_headers: list[tuple[str, str]] = []
+        self.response_body = bytearray()
+        self.response_complete = True
+        self.scope = scope
+
+    def add_request(self, chunk: bytes) -> None:
+        if len(self.request_body) + len(chunk) <= BODY_KEEP:
+            self.request_body += chunk
+        else:
+            self.request_complete = False
+
+    def add_response(self, chunk: bytes) -> None:
+        if len(self.response_body) + len(chunk) <= BODY_KEEP:
+            self.response_body += chunk
+        else:
+            self.response_complete = False
+
+
+def _tenant_of(scope: Scope) -> str | None:
+    info = scope["extensions"]["connexion_context"].get("token_info") or {}
+    return info.get("tenant")
+
+
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
@@ -35,13 +82,15 @@ class SandboxMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            if scope["type"] == "lifespan":
-                scope["sandbox"] = self.sandbox
             await self.app(scope, receive, send)
             return
         scope["sandbox"] = self.sandbox
-        # Inner layers may copy the scope; a list created here is shared by every copy.
+        # Inner layers see shallow copies of the scope: containers created here are shared by
+        # every copy, so what Connexion and the handlers put in them is visible out here.
         scope["sandbox.warnings"] = []
+        extensions = scope.setdefault("extensions", {})
+        extensions.setdefault("connexion_context", {})
+        extensions.setdefault("connexion_routing", {})
         mount = self.sandbox.mount_for(scope["path"])
         scope["sandbox.mount"] = mount
         headers = Headers(scope=scope)
@@ -50,7 +99,7 @@ class SandboxMiddleware:
             await _send_preflight(mount, headers, send)
             return
 
-        limit = _body_limit(self.sandbox, mount, headers)
+        limit = _body_limit(self.sandbox, headers)
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             error = (
@@ -61,16 +110,119 @@ class SandboxMiddleware:
             await _send_error(mount, error, send)
             return
 
-        await self.app(scope, _limited(receive, limit), _decorate(scope, mount, send))
+        vendor = mount is not None and mount.name in self.sandbox.vendors
+        exchange = _Exchange(scope) if vendor else None
+        try:
+            await self.app(scope, _limited(receive, limit, exchange), _decorate(scope, mount, send, exchange))
+        finally:
+            if exchange is not None and mount is not None:
+                self._journal(mount, exchange)
+
+    def _journal(self, mount: Mount, exchange: _Exchange) -> None:
+        scope = exchange.scope
+        tenant_id = _tenant_of(scope)
+        if tenant_id is None or exchange.status == 0:
+            return
+        raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        query = scope.get("query_string", b"").decode("latin-1")
+        request_type = Headers(scope=scope).get("content-type", "")
+        response_type = dict((k.lower(), v) for k, v in exchange.response_headers).get("content-type", "")
+        recorded = None
+        if exchange.request_complete and exchange.response_complete:
+            recorded = (
+                RecordedRequest(
+                    scope["method"], scope["path"], query, tuple(raw_headers), bytes(exchange.request_body)
+                ),
+                RecordedResponse(exchange.status, tuple(exchange.response_headers), bytes(exchange.response_body)),
+            )
+        journals = self.sandbox.journals
+        journals.of(tenant_id).add(
+            JournalEntry(
+                id=journals.next_id(),
+                time=datetime.now(UTC),
+                api=mount.name,
+                method=scope["method"],
+                path=scope["path"],
+                query=mask_query(query),
+                operation_id=scope["extensions"]["connexion_routing"].get("operation_id"),
+                status=exchange.status,
+                duration_ms=(time.perf_counter() - exchange.started) * 1000,
+                request_headers=mask_headers(raw_headers),
+                request_body=mask_body(bytes(exchange.request_body), request_type),
+                response_headers=mask_headers(exchange.response_headers),
+                response_body=mask_body(bytes(exchange.response_body), response_type),
+                warnings=list(scope["sandbox.warnings"]),
+                _exchange=recorded,
+                _validate=functools.partial(self.sandbox.violations, mount),
+            )
+        )
 
 
-def _body_limit(sandbox: Sandbox, mount: Mount | None, headers: Headers) -> int:
+class FaultMiddleware:
+    """Faults for one request: its `Prefer` header, then its tenant's fault rules.
+
+    It runs after Connexion's security layer, like a real API would: credentials are checked
+    first, and the tenant (whose rules apply) is known.
+    """
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mount: Mount | None = scope.get("sandbox.mount") if scope["type"] == "http" else None
+        if mount is not None and mount.name in self.sandbox.vendors:
+            fault = self._fault_for(scope, mount)
+            if fault is not None:
+                scope["sandbox.warnings"].append(fault.description)
+                if await apply_fault(fault, send):
+                    return
+        await self.app(scope, receive, send)
+
+    def _fault_for(self, scope: Scope, mount: Mount) -> Fault | None:
+        prefer = Headers(scope=scope).get("prefer")
+        if prefer:
+            try:
+                fault = parse_prefer(prefer)
+            except InvalidPrefer as exc:
+                raise ApiError(400, "invalid_prefer", str(exc), origin="validation") from None
+            if fault is not None:
+                return fault
+        tenant_id = _tenant_of(scope)
+        if tenant_id is None:
+            return None
+        relative = scope["path"][len(mount.prefix) :] or "/"
+        operation_id = scope["extensions"]["connexion_routing"].get("operation_id")
+        return self.sandbox.faults.pick(tenant_id, mount.name, operation_id, scope["method"], relative)
+
+
+async def apply_fault(fault: Fault, send: Send) -> bool:
+    """Do what the fault says; True when it answered the request itself."""
+    if fault.latency_ms:
+        await asyncio.sleep(fault.latency_ms / 1000)
+    if fault.drop:
+        # Headers and part of a body, then the connection closes: what clients see when a
+        # server dies mid-answer.
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise DroppedConnection("connection dropped by a sandbox fault rule")
+    if fault.empty:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        return True
+    if fault.status:
+        # Raised inside Connexion's exception layer, so the API renders it in its own shape.
+        raise ApiError(fault.status, "injected_fault", fault.description, origin="fault")
+    return False
+
+
+def _body_limit(sandbox: Sandbox, headers: Headers) -> int:
     if headers.get("content-type", "").startswith("multipart/form-data"):
         return sandbox.settings.max_upload_bytes
     return sandbox.settings.max_body_bytes
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
+def _limited(receive: Receive, limit: int, exchange: _Exchange | None) -> Receive:
     # Bodies without Content-Length (chunked) are counted as they arrive.
     seen = 0
 
@@ -78,15 +230,20 @@ def _limited(receive: Receive, limit: int) -> Receive:
         nonlocal seen
         message = await receive()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
+            chunk = message.get("body", b"")
+            seen += len(chunk)
             if seen > limit:
                 raise BodyTooLarge(limit)
+            if exchange is not None:
+                exchange.add_request(chunk)
         return message
 
     return wrapped
 
 
-def _decorate(scope: Scope, mount: Mount | None, send: Send) -> Callable[[Message], Awaitable[None]]:
+def _decorate(
+    scope: Scope, mount: Mount | None, send: Send, exchange: _Exchange | None
+) -> Callable[[Message], Awaitable[None]]:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = MutableHeaders(scope=message)
@@ -97,6 +254,11 @@ def _decorate(scope: Scope, mount: Mount | None, send: Send) -> Callable[[Messag
                 expose = getattr(mount.api, "cors_expose_headers", "X-Sandbox-Warning")
                 if expose:
                     headers["Access-Control-Expose-Headers"] = expose
+            if exchange is not None:
+                exchange.status = message["status"]
+                exchange.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
+        elif message["type"] == "http.response.body" and exchange is not None:
+            exchange.add_response(message.get("body", b""))
         await send(message)
 
     return wrapped

@@ -6,6 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .conformance.exchange import ExchangeValidator, RecordedRequest, RecordedResponse
+from .contracts import load_contract
+from .faults import Faults
+from .journal import Journals
 from .settings import Settings
 from .store import Backend, open_backend
 from .tenants import Tenants
@@ -52,6 +56,9 @@ class Sandbox:
     tenants: Tenants
     vendors: dict[str, Vendor]
     mounts: list[Mount] = field(default_factory=list)
+    journals: Journals = field(default_factory=Journals)
+    faults: Faults = field(default_factory=Faults)
+    _validators: dict[str, ExchangeValidator] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: Settings) -> Sandbox:
@@ -84,6 +91,18 @@ class Sandbox:
             if path == mount.prefix or path.startswith(mount.prefix.rstrip("/") + "/"):
                 return mount
         return None
+
+    def validator(self, mount: Mount) -> ExchangeValidator:
+        """openapi-core for a mounted contract, built on first use (the journal needs it only
+        when someone reads an entry)."""
+        validator = self._validators.get(mount.prefix)
+        if validator is None:
+            contract = load_contract("sandbox" if mount.name == "_sandbox" else mount.name)
+            validator = self._validators[mount.prefix] = ExchangeValidator(contract, mount.prefix)
+        return validator
+
+    def violations(self, mount: Mount, request: RecordedRequest, response: RecordedResponse) -> list[str]:
+        return self.validator(mount).violations(request, response)
 
     def close(self) -> None:
         self.backend.close()

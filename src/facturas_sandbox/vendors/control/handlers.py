@@ -81,7 +81,10 @@ async def delete_tenant(tenant_id: str) -> Response:
     tenant = _tenant(tenant_id)
     if tenant.id == DEMO_TENANT_ID:
         raise ApiError(409, "demo_tenant", "The demo tenant cannot be deleted; reset it instead")
-    current_sandbox().tenants.delete(tenant.id)
+    sandbox = current_sandbox()
+    sandbox.tenants.delete(tenant.id)
+    sandbox.journals.drop(tenant.id)
+    sandbox.faults.clear(tenant.id)
     return empty_response(204)
 
 
@@ -117,4 +120,41 @@ async def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
 
 async def reset_clock(tenant_id: str) -> Response:
     current_sandbox().tenants.update(_tenant(tenant_id).id, {"clock": Clock().to_record()})
+    return empty_response(204)
+
+
+# -- journal -----------------------------------------------------------------------------------
+async def list_journal(
+    tenant_id: str, api: str | None = None, status: int | None = None, conforms: bool | None = None, limit: int = 100
+) -> Response:
+    tenant = _tenant(tenant_id)
+    entries = current_sandbox().journals.of(tenant.id).entries(api=api, status=status, conforms=conforms, limit=limit)
+    return json_response({"data": [e.public() for e in entries]})
+
+
+async def clear_journal(tenant_id: str) -> Response:
+    current_sandbox().journals.of(_tenant(tenant_id).id).clear()
+    return empty_response(204)
+
+
+# -- faults ------------------------------------------------------------------------------------
+async def list_faults(tenant_id: str) -> Response:
+    rules = current_sandbox().faults.list(_tenant(tenant_id).id)
+    return json_response({"data": [r.public() for r in rules]})
+
+
+async def create_fault(tenant_id: str, body: dict[str, Any]) -> Response:
+    tenant = _tenant(tenant_id)
+    rule = current_sandbox().faults.add(tenant.id, **body)
+    return json_response(rule.public(), 201)
+
+
+async def clear_faults(tenant_id: str) -> Response:
+    current_sandbox().faults.clear(_tenant(tenant_id).id)
+    return empty_response(204)
+
+
+async def delete_fault(tenant_id: str, fault_id: str) -> Response:
+    if not current_sandbox().faults.remove(_tenant(tenant_id).id, fault_id):
+        raise ApiError(404, "fault_not_found", f"No fault rule {fault_id!r}", extra={"param": "fault_id"})
     return empty_response(204)
