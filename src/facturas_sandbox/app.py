@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -109,6 +110,16 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
         app.add_error_handler(exc_type, _handle_error)
     app.sandbox = sandbox  # type: ignore[attr-defined]
     return app
+
+
+SETTINGS_ENV = "FACTURAS_SANDBOX_SETTINGS"
+
+
+def app_from_environment() -> AsyncApp:
+    """The app factory `serve --reload` hands to uvicorn: each reload builds a new app (and
+    re-reads the contracts and fixtures) from the settings the command line put in the
+    environment."""
+    return create_app(Settings.from_json(os.environ[SETTINGS_ENV]))
 
 
 def to_api_error(exc: BaseException) -> ApiError:

@@ -41,6 +41,11 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--public-url", help="the URL clients use to reach the sandbox, if not host:port")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="restart when the contracts, fixtures or code change (use a --data-dir to keep data across reloads)",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -63,7 +68,7 @@ def banner(settings: Settings, sandbox: object) -> str:
     tenants = sandbox.tenants  # type: ignore[attr-defined]
     demo = tenants.get(DEMO_TENANT_ID) if settings.seed_demo else None
     mounted = sandbox.mounted_vendors()  # type: ignore[attr-defined]
-    width = max(len(v.title) for v in mounted)
+    width = max(len("Control plane"), *(len(v.title) for v in mounted))
     for vendor in mounted:
         prefix = sandbox.vendor_prefix(vendor)  # type: ignore[attr-defined]
         lines.append(f"  {vendor.title:<{width}}  {base}{prefix}   (Swagger UI: {base}{prefix}/ui/)")
@@ -82,7 +87,8 @@ def banner(settings: Settings, sandbox: object) -> str:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import SETTINGS_ENV, create_app
+    from .contracts import fixtures_dir, openapi_dir
     from .sandbox import Sandbox
     from .store import StoreError
 
@@ -92,11 +98,25 @@ def serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"facturas-sandbox: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, sandbox)
     print(banner(settings, sandbox), flush=True)
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=args.log_level == "debug"
-    )
+    common = {"host": settings.host, "port": settings.port, "log_level": args.log_level}
+    if args.reload:
+        # The reloader runs the app in a child process that it restarts on every change; this
+        # process only watches, so it hands the data directory over.
+        sandbox.close()
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        watched = [str(openapi_dir()), str(fixtures_dir()), str(Path(__file__).resolve().parent)]
+        print(f"  Reloading on changes in {', '.join(watched)}", flush=True)
+        uvicorn.run(
+            "facturas_sandbox.app:app_from_environment",
+            factory=True,
+            reload=True,
+            reload_dirs=watched,
+            reload_includes=["*.yaml", "*.json", "*.py"],
+            **common,
+        )
+        return 0
+    uvicorn.run(create_app(settings, sandbox), access_log=args.log_level == "debug", **common)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,14 @@ import yaml
 _PACKAGE = Path(__file__).resolve().parent
 
 
+ENV_DIRS = {"openapi": "FACTURAS_SANDBOX_OPENAPI_DIR", "fixtures": "FACTURAS_SANDBOX_FIXTURES_DIR"}
+
+
 def _data_dir(name: str) -> Path:
+    # Overridable, to serve edited copies of the contracts or fixtures (with `serve --reload`).
+    override = os.environ.get(ENV_DIRS[name])
+    if override:
+        return Path(override)
     # A wheel carries them inside the package (pyproject's force-include); a checkout or an
     # editable install has them at the top of the repository.
     packaged = _PACKAGE / "_data" / name

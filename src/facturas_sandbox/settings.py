@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,3 +33,16 @@ class Settings:
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    def to_json(self) -> str:
+        data = dataclasses.asdict(self)
+        data["data_dir"] = str(self.data_dir) if self.data_dir is not None else None
+        data["apis"] = list(self.apis)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        data = json.loads(text)
+        data["data_dir"] = Path(data["data_dir"]) if data["data_dir"] is not None else None
+        data["apis"] = tuple(data["apis"])
+        return cls(**data)
