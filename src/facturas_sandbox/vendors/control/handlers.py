@@ -11,7 +11,8 @@ from ... import __version__
 from ...clock import Clock, parse_duration, parse_instant
 from ...errors import ApiError, FieldError
 from ...responses import current_sandbox, empty_response, json_response
-from ...tenants import DEMO_TENANT_ID, Tenant, UnknownTenant
+from ...tenants import DEMO_ADMIN_TOKEN, DEMO_TENANT_ID, Tenant, UnknownTenant
+from ...web import render
 
 
 def _tenant(tenant_id: str) -> Tenant:
@@ -28,6 +29,28 @@ def _tenant(tenant_id: str) -> Tenant:
 
 def _clock_body(clock: Clock) -> dict[str, Any]:
     return {"now": clock.now().isoformat(), **clock.to_record()}
+
+
+async def get_dashboard() -> Response:
+    sandbox = current_sandbox()
+    demo = sandbox.tenants.get(DEMO_TENANT_ID) if DEMO_TENANT_ID in {t.id for t in sandbox.tenants.all()} else None
+    apis = [
+        {
+            "name": vendor.name,
+            "title": vendor.title,
+            "base_path": sandbox.vendor_prefix(vendor),
+            "demo": {k: str(v) for k, v in (demo.credentials.get(vendor.name, {}) if demo else {}).items()},
+        }
+        for vendor in sandbox.mounted_vendors()
+    ]
+    page = render(
+        "dashboard.html",
+        version=__version__,
+        apis=apis,
+        demo_tenant=DEMO_TENANT_ID if demo else "",
+        demo_admin_token=DEMO_ADMIN_TOKEN if demo else "",
+    )
+    return Response(page, media_type="text/html; charset=utf-8")
 
 
 async def get_health() -> Response:
