@@ -148,7 +148,11 @@ def to_api_error(exc: BaseException) -> ApiError:
     return ApiError(500, "internal_error", "The sandbox failed to handle this request", origin="server")
 
 
-def render_error(mount: Mount | None, error: ApiError) -> Response:
+def render_error(mount: Mount | None, error: ApiError, path: str | None = None) -> Response:
+    # The request path travels with the error: an API that picks its representation from the
+    # URL (FACTURAgem's `.json` / `.xml`) renders errors in the same representation.
+    if path is not None:
+        error.extra.setdefault("path", path)
     api = mount.api if mount is not None else CONTROL_PLANE
     response = api.error_response(error)
     for name, value in error.headers.items():
@@ -158,7 +162,7 @@ def render_error(mount: Mount | None, error: ApiError) -> Response:
 
 async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     error = to_api_error(exc)
-    response = render_error(request.scope.get("sandbox.mount"), error)
+    response = render_error(request.scope.get("sandbox.mount"), error, request.scope.get("path"))
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,
