@@ -7,9 +7,10 @@ from .base import Secret, Vendor
 
 def all_vendors() -> list[Vendor]:
     # Imported here so a broken vendor package fails loudly at start-up, not at import.
+    from .facturagem import VENDOR as facturagem
     from .facturovia import VENDOR as facturovia
 
-    return [facturovia]
+    return [facturovia, facturagem]
 
 
 def vendor_names() -> list[str]:
