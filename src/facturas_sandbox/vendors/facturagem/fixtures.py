@@ -63,8 +63,12 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
                     "footer": account.get("footer"),
                     "lines": raw_invoice["lines"],
                     "payments": [
-                        {"id": rec.next_id(store, "payments"), "amount": p["amount"], "date": day(p["days_ago"]),
-                         "notes": p.get("notes")}
+                        {
+                            "id": rec.next_id(store, "payments"),
+                            "amount": p["amount"],
+                            "date": day(p["days_ago"]),
+                            "notes": p.get("notes"),
+                        }
                         for p in raw_invoice.get("payments", [])
                     ],  # fmt: skip
                 }

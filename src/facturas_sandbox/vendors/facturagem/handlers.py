@@ -505,7 +505,9 @@ def _build_invoice(
         clash = [
             i
             for i in rec.invoices(tenant.store).find(account_id=account["id"])
-            if i["number"] == number and i["id"] != base.get("id") and rec.year_of(i["date"]) == rec.year_of(changed["date"])
+            if i["number"] == number
+            and i["id"] != base.get("id")
+            and rec.year_of(i["date"]) == rec.year_of(changed["date"])
         ]
         if clash:
             errors.setdefault("number", []).append("has already been taken")
@@ -625,4 +627,3 @@ async def list_countries(format: str, **_: Any) -> Response:
             "links": [link("self", "/countries", format), link("session", "/session", format)],
         },
     )
-
