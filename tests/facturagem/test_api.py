@@ -223,8 +223,8 @@ def test_validation_422_returns_resource_with_errors(client):
     user = login(client)
     key, acc = user["api_key"], user["account_id"]
     r = client.post(f"{B}/accounts/{acc}/clients.xml", params={"api_key": key},
-                    content=b"<client><name>Nube</name><cif>B00000000</cif></client>", headers={"content-type": "application/xml"})  # fmt: skip
+                    content=b"<client><name>Nube</name><cif>B00000001</cif></client>", headers={"content-type": "application/xml"})  # fmt: skip
     assert r.status_code == 422
     root = ET.fromstring(r.content)
-    assert root.tag == "client" and root.findtext("cif") == "B00000000"
+    assert root.tag == "client" and root.findtext("cif") == "B00000001"
     assert "Cif is not a valid Spanish NIF/CIF" in [e.text for e in root.find("errors")]
