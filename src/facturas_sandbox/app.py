@@ -82,24 +82,26 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     }
     for vendor in sandbox.mounted_vendors():
         prefix = sandbox.vendor_prefix(vendor)
+        contract = load_contract(vendor.name)
         app.add_api(
-            load_contract(vendor.name),
+            contract,
             base_path=prefix,
             name=vendor.name,
             resolver=ModuleResolver(vendor.handlers),
             strict_validation=getattr(vendor, "strict_validation", False),
             **common,
         )
-        sandbox.add_mount(vendor, prefix)
+        sandbox.add_mount(vendor, prefix, contract)
+    control = load_contract("sandbox")
     app.add_api(
-        load_contract("sandbox"),
+        control,
         base_path="/_sandbox",
         name="sandbox",
         resolver=ModuleResolver(CONTROL_PLANE.handlers),
         strict_validation=True,
         **common,
     )
-    sandbox.add_mount(CONTROL_PLANE, "/_sandbox")
+    sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
 
     app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
     for exc_type in (ApiError, ProblemException, HTTPException, StoreError, Exception):
@@ -162,7 +164,12 @@ def render_error(mount: Mount | None, error: ApiError, path: str | None = None) 
 
 async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     error = to_api_error(exc)
-    response = render_error(request.scope.get("sandbox.mount"), error, request.scope.get("path"))
+    mount = request.scope.get("sandbox.mount")
+    if error.status == 405 and mount is not None:
+        # Connexion makes one route per operation, so its Allow names only one method;
+        # the contract knows them all.
+        error.headers["Allow"] = ", ".join(mount.allowed_methods(request.scope["path"]))
+    response = render_error(mount, error, request.scope.get("path"))
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,

@@ -40,6 +40,8 @@ class SandboxMiddleware:
             await self.app(scope, receive, send)
             return
         scope["sandbox"] = self.sandbox
+        # Inner layers may copy the scope; a list created here is shared by every copy.
+        scope["sandbox.warnings"] = []
         mount = self.sandbox.mount_for(scope["path"])
         scope["sandbox.mount"] = mount
         headers = Headers(scope=scope)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,14 +12,38 @@ from .tenants import Tenants
 from .vendors import Vendor, all_vendors
 
 
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
 @dataclass(frozen=True)
 class Mount:
     api: Any  # a Vendor, or the control plane (which renders errors the same way)
     prefix: str  # URL path prefix the API's routes hang from
+    # (path template as a regex, the methods the contract documents for it)
+    routes: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
 
     @property
     def name(self) -> str:
         return self.api.name
+
+    def allowed_methods(self, path: str) -> tuple[str, ...]:
+        """The methods the contract documents for a concrete path (for 405's Allow header)."""
+        relative = path[len(self.prefix) :] if path.startswith(self.prefix) else path
+        for pattern, methods in self.routes:
+            if pattern.fullmatch(relative):
+                return methods
+        return ()
+
+
+def contract_routes(contract: dict[str, Any]) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    routes = []
+    for template, item in contract.get("paths", {}).items():
+        regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        methods = tuple(m.upper() for m in _HTTP_METHODS if m in item)
+        routes.append((re.compile(regex), methods))
+    # Literal segments first: /invoices/new must not be taken for /invoices/{id}.
+    routes.sort(key=lambda r: r[0].pattern.count("[^/]+"))
+    return tuple(routes)
 
 
 @dataclass
@@ -51,8 +76,8 @@ class Sandbox:
             return vendor.base_path
         return f"/{vendor.name}{vendor.base_path}"
 
-    def add_mount(self, api: Any, prefix: str) -> None:
-        self.mounts.append(Mount(api, prefix))
+    def add_mount(self, api: Any, prefix: str, contract: dict[str, Any]) -> None:
+        self.mounts.append(Mount(api, prefix, contract_routes(contract)))
         self.mounts.sort(key=lambda m: len(m.prefix), reverse=True)
 
     def mount_for(self, path: str) -> Mount | None:

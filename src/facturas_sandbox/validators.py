@@ -20,6 +20,7 @@ from starlette.types import Scope
 from .errors import ApiError, FieldError
 
 MAX_DEPTH = 64
+JSON_NULL = object()  # the body was the JSON literal null (not an absent body)
 
 
 def _reject_constant(name: str) -> t.NoReturn:
@@ -111,9 +112,17 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         raw = b"".join([chunk async for chunk in stream])
-        return parse_json_strict(raw, self._encoding or "utf-8")
+        body = parse_json_strict(raw, self._encoding or "utf-8")
+        # A literal `null` is a body, unlike an absent one: validate it as such.
+        return JSON_NULL if body is None and raw.strip() else body
 
     def _validate(self, body: t.Any) -> dict | None:
+        if body is None and not self._required:
+            return None  # an optional body that was not sent
+        if body is JSON_NULL:
+            if self._nullable:
+                return None
+            raise ApiError(400, "invalid_data", "The request body must not be null", origin="validation")
         if not self._nullable and body is None:
             raise ApiError(400, "invalid_body", "The request body must not be empty", origin="body")
         errors = schema_errors(self._validator, body)
@@ -124,6 +133,6 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
 
 
 def validator_map() -> dict[str, t.Any]:
-    body = dict(VALIDATOR_MAP["body"])
-    body["*/*json"] = StrictJSONBodyValidator
+    # Keep Connexion's MediaTypeDict: it is what matches "application/json" to "*/*json".
+    body = type(VALIDATOR_MAP["body"])({**VALIDATOR_MAP["body"], "*/*json": StrictJSONBodyValidator})
     return {**VALIDATOR_MAP, "body": body}

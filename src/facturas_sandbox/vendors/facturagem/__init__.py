@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 import secrets
 from typing import Any
 
 from starlette.responses import Response
 
-from ...contracts import fixtures_dir, load_contract
+from ...contracts import fixtures_dir
 from ...errors import ApiError
 from ...responses import json_response
 from ...tenants import Tenant
@@ -24,23 +22,6 @@ from .representation import full_messages
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-facturagem-2026"
 FORMAT_ERROR = "is not one of ['json', 'xml']"
-
-
-@functools.cache
-def _templates() -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
-    out = []
-    for template, item in load_contract("facturagem")["paths"].items():
-        regex = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template))
-        methods = tuple(m.upper() for m in item if m in ("get", "put", "post", "delete", "patch"))
-        out.append((re.compile(f"{regex}$"), methods))
-    return out
-
-
-def _allowed_methods(path: str) -> list[str]:
-    for pattern, methods in _templates():
-        if pattern.search(path):
-            return sorted(methods)
-    return []
 
 
 class Facturagem:
@@ -87,9 +68,6 @@ class Facturagem:
         if "allowed_params" in error.extra:
             body["allowed_params"] = error.extra["allowed_params"]
         headers = {"WWW-Authenticate": 'Token realm="facturagem"'} if status == 401 else None
-        if status == 405:
-            # Connexion routes each operation separately, so its Allow lists one method.
-            error.headers["Allow"] = ", ".join(_allowed_methods(path))
         if format == "xml":
             xml = to_xml("hash", {**body, "errors": full_messages(errors)})
             return Response(xml, status_code=status, media_type="application/xml", headers=headers)

@@ -9,7 +9,7 @@ from connexion.context import request
 from starlette.responses import Response
 
 from ...domain.rectify import RectifyError
-from ...domain.taxid import InvalidTaxId, validate_for_country
+from ...domain.taxid import InvalidTaxId, validate_spanish_or_eu_vat
 from ...errors import ApiError, FieldError
 from ...responses import add_warning, current_role, current_tenant, empty_response, json_response
 from ...tenants import Tenant
@@ -30,9 +30,8 @@ def _require_write() -> None:
         raise ApiError(403, "read_only_key", "This key is read-only: use a read-write key to change data")
 
 
-def _not_found(kind: str, id: str, field: str | None = None) -> ApiError:
-    fields = [FieldError(field, f"no {kind} with this id")] if field else None
-    return ApiError(404, f"{kind}_not_found", f"No {kind} {id}", fields=fields)
+def _not_found(kind: str, id: str) -> ApiError:
+    return ApiError(404, f"{kind}_not_found", f"No {kind} {id}")
 
 
 def _now(tenant: Tenant) -> datetime:
@@ -52,10 +51,12 @@ def _check_plan(tenant: Tenant) -> None:
         )
 
 
-def _client_or_404(tenant: Tenant, client_id: str) -> dict[str, Any]:
+def _referenced_client(tenant: Tenant, client_id: str) -> dict[str, Any]:
+    """The client a body refers to; an unknown one is invalid data (422), not a missing URL."""
     client = docs.clients(tenant.store).get(client_id)
     if client is None:
-        raise _not_found("client", client_id, "client_id")
+        message = f"No client {client_id} in this account"
+        raise ApiError(422, "invalid_data", message, fields=[FieldError("client_id", "no client with this id")])
     return client
 
 
@@ -117,7 +118,7 @@ async def list_invoices(external_reference: str | None = None, status: str | Non
 async def create_invoice(body: dict[str, Any]) -> Response:
     _require_write()
     tenant = current_tenant()
-    client = _client_or_404(tenant, body["client_id"])
+    client = _referenced_client(tenant, body["client_id"])
     now = _now(tenant)
     invoice = docs.new_invoice(
         client,
@@ -148,7 +149,7 @@ async def update_invoice(id: str, body: dict[str, Any]) -> Response:
             raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and cannot change")
         changes: dict[str, Any] = {}
         if "client_id" in body:
-            client = _client_or_404(tenant, body["client_id"])
+            client = _referenced_client(tenant, body["client_id"])
             changes.update(client_id=client["id"], client=docs.client_snapshot(client))
         for key in ("invoice_date", "currency", "external_reference", "notes"):
             if key in body:
@@ -262,7 +263,7 @@ async def get_invoice_pdf(id: str) -> Response:
 def _validated_client(body: dict[str, Any]) -> dict[str, Any]:
     country = body.get("country") or "ES"
     try:
-        tax_id = validate_for_country(country, body["tax_id"])
+        tax_id = validate_spanish_or_eu_vat(body["tax_id"])
     except InvalidTaxId as exc:
         raise ApiError(422, "invalid_data", str(exc), fields=[FieldError("tax_id", str(exc))]) from None
     return {
@@ -283,7 +284,12 @@ def client_json(client: dict[str, Any]) -> dict[str, Any]:
 
 async def list_clients(tax_id: str | None = None) -> Response:
     coll = docs.clients(current_tenant().store)
-    found = coll.find(tax_id="".join(tax_id.split()).upper()) if tax_id is not None else coll.all()
+    if tax_id is not None:
+        try:
+            tax_id = validate_spanish_or_eu_vat(tax_id)
+        except InvalidTaxId:
+            pass  # no client can have an invalid tax id: the exact match finds nothing
+    found = coll.find(tax_id=tax_id) if tax_id is not None else coll.all()
     return json_response({"data": [client_json(c) for c in found]})
 
 
@@ -330,7 +336,7 @@ async def list_quotes(external_reference: str | None = None) -> Response:
 async def create_quote(body: dict[str, Any]) -> Response:
     _require_write()
     tenant = current_tenant()
-    client = _client_or_404(tenant, body["client_id"])
+    client = _referenced_client(tenant, body["client_id"])
     now = _now(tenant)
     quote_date = body.get("quote_date") or now.date().isoformat()
     with tenant.store.transaction():

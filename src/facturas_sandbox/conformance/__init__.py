@@ -1,0 +1,1 @@
+"""Conformance testing against the bundled contracts (Schemathesis)."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: an in-memory sandbox with response validation on, and HTTP clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from support import OPERATOR, bearer
+
+from facturas_sandbox.app import create_app
+from facturas_sandbox.settings import Settings
+from facturas_sandbox.tenants import DEMO_ADMIN_TOKEN
+
+
+@pytest.fixture
+def app() -> Iterator[Any]:
+    application = create_app(Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR))
+    yield application
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def new_tenant(client: TestClient) -> dict[str, Any]:
+    """A fresh tenant (with its admin token and credentials) created through the control plane."""
+    response = client.post("/_sandbox/tenants", json={"name": "test"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def demo_admin() -> dict[str, str]:
+    return bearer(DEMO_ADMIN_TOKEN)
