@@ -75,7 +75,8 @@ class Facturagem:
 
     def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:
         return [
-            f"curl -X POST {base_url}/session.json -d login={credentials['login']} -d password={credentials['password']}",
+            f"curl -X POST {base_url}/session.json"
+            f" -d login={credentials['login']} -d password={credentials['password']}",
             f"curl '{base_url}/accounts.json?api_key=<api_key from the session>'",
         ]
 

@@ -70,7 +70,7 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
                             "notes": p.get("notes"),
                         }
                         for p in raw_invoice.get("payments", [])
-                    ],  # fmt: skip
+                    ],
                 }
                 invoice = rec.compute(invoice)
                 invoice["number"] = rec.draw_number(store, account, rec.year_of(date))

@@ -78,6 +78,10 @@ def to_xml(root: str, value: Any) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body.encode("utf-8") + b"\n"
 
 
+class _Repeated(list):
+    """Values of sibling elements sharing a tag (told apart from a `type="array"` value)."""
+
+
 def _value(element: Element, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise XmlError(f"the XML body is nested deeper than {MAX_DEPTH} levels")
@@ -91,10 +95,15 @@ def _value(element: Element, depth: int) -> Any:
         out: dict[str, Any] = {}
         for child in children:
             key = underscore(child.tag)
-            if key in out:
-                raise XmlError(f"the element <{child.tag}> appears twice")
-            out[key] = _value(child, depth + 1)
-        return out
+            item = _value(child, depth + 1)
+            if key not in out:
+                out[key] = item
+            elif isinstance(out[key], _Repeated):
+                out[key].append(item)
+            else:
+                # Rails (XmlMini) gathers repeated sibling elements into a list.
+                out[key] = _Repeated([out[key], item])
+        return {k: list(v) if isinstance(v, _Repeated) else v for k, v in out.items()}
     text = (element.text or "").strip()
     try:
         if kind == "integer":

@@ -107,7 +107,7 @@ def compute(invoice: dict[str, Any]) -> dict[str, Any]:
         "irpf": str(irpf),
         "total": str(total),
         "paid_amount": str(paid_amount),
-        "paid": total > ZERO and paid_amount >= total or (total == ZERO and bool(invoice.get("payments"))),
+        "paid": (total > ZERO and paid_amount >= total) or (total == ZERO and bool(invoice.get("payments"))),
     }
 
 

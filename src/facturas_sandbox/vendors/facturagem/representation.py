@@ -85,6 +85,9 @@ def _coerce(value: Any, schema: dict[str, Any]) -> Any:
             return []
         if isinstance(value, list):
             return [_coerce(v, schema.get("items", {})) for v in value]
+        if isinstance(value, dict):
+            # One element of an unwrapped list (`<lines>…</lines>` once): a list of one.
+            return [_coerce(value, schema.get("items", {}))]
         return value
     if isinstance(value, str):
         text = value.strip()
