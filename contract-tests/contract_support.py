@@ -1,7 +1,8 @@
-"""Settings shared by the Schemathesis suites.
+"""How the contract suites run: the conformance runner (Schemathesis' engine) in-process.
 
-Sizes are chosen so the whole `make test` stays well under ten minutes on two cores; raise
-them with SANDBOX_CONTRACT_EXAMPLES / SANDBOX_CONTRACT_STEPS for a deeper local run.
+The same `facturas_sandbox.conformance.runner.run` serves `facturas-sandbox conform`, so there
+is one way to run conformance. Sizes keep `make test` well under ten minutes on two cores;
+raise them with SANDBOX_CONTRACT_EXAMPLES / SANDBOX_CONTRACT_STEPS for a deeper local run.
 """
 
 from __future__ import annotations
@@ -11,32 +12,33 @@ from typing import Any
 
 import schemathesis
 
+from facturas_sandbox.conformance.runner import Verdict, run
+
 MAX_EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_EXAMPLES", "25"))
 STATEFUL_STEPS = int(os.environ.get("SANDBOX_CONTRACT_STEPS", "12"))
 OPERATOR_TOKEN = "contract-tests-operator"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
 def schemathesis_config(auth: dict[str, dict[str, str]], **overrides: Any) -> schemathesis.Config:
     data: dict[str, Any] = {
         "seed": 20261121,
+        "workers": 1,
         "generation": {"max-examples": MAX_EXAMPLES, "database": "none"},
         "auth": {"openapi": auth},
         "phases": {"stateful": {"max-steps": STATEFUL_STEPS}},
+        "checks": {"enabled": True},
     }
-    for key, value in overrides.items():
-        data[key] = value
+    data.update(overrides)
     return schemathesis.Config.from_dict(data)
 
 
-def stateful_settings() -> Any:
-    from hypothesis import HealthCheck, Phase, settings
-
-    return settings(
-        max_examples=max(MAX_EXAMPLES // 2, 5),
-        stateful_step_count=STATEFUL_STEPS,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
+def run_contract(app: Any, openapi_path: str, api: str, config: schemathesis.Config) -> Verdict:
+    """Every phase and every check; fails with the runner's readable summary."""
+    schema = schemathesis.openapi.from_asgi(openapi_path, app, config=config)
+    verdict = run(schema, api)
+    assert verdict.conforms, verdict.summary()
+    # A run that checked nothing must not pass: every phase has to have exercised the API.
+    for phase in PHASES:
+        assert verdict.checks_by_phase.get(phase, 0) > 0, f"{phase} ran no check: {verdict.checks_by_phase}"
+    return verdict

@@ -1,28 +1,18 @@
-"""The control plane's own contract: every check, stateful phase included."""
+"""The control plane's own contract: every check and phase, stateful included."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-import schemathesis
-from contract_support import OPERATOR_TOKEN, schemathesis_config, stateful_settings
+from contract_support import OPERATOR_TOKEN, STATEFUL_STEPS, run_contract, schemathesis_config
 
 
-@pytest.fixture(scope="session")
-def control_schema(sandbox_app: Any) -> Any:
-    config = schemathesis_config({"AdminToken": {"bearer": OPERATOR_TOKEN}})
-    return schemathesis.openapi.from_asgi("/_sandbox/openapi.json", sandbox_app, config=config)
-
-
-schema = schemathesis.pytest.from_fixture("control_schema")
-
-
-@schema.parametrize()
-def test_control_plane_conforms(case: schemathesis.Case) -> None:
-    case.call_and_validate()
-
-
-def test_control_plane_stateful(control_schema: Any) -> None:
-    """Sequences that follow the contract's links (create → get → issue → rectify → …)."""
-    control_schema.as_state_machine().run(settings=stateful_settings())
+def test_control_plane_conforms(sandbox_app: Any) -> None:
+    config = schemathesis_config(
+        {"AdminToken": {"bearer": OPERATOR_TOKEN}},
+        # The stateful phase follows the contract's explicit links only. Inference would guess
+        # that creating a tenant creates /tenants/{id}/clock too, but a tenant starts on real
+        # time with no test clock (404) until PUT sets one, which the links do say.
+        phases={"stateful": {"max-steps": STATEFUL_STEPS, "inference": {"algorithms": []}}},
+    )
+    run_contract(sandbox_app, "/_sandbox/openapi.json", "sandbox", config)

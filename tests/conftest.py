@@ -14,13 +14,15 @@ from facturas_sandbox.settings import Settings
 from facturas_sandbox.tenants import DEMO_ADMIN_TOKEN
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app() -> Iterator[Any]:
+    # One app for the session (mounting every contract takes seconds); tests isolate
+    # themselves with tenants of their own.
     application = create_app(Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR))
     yield application
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client

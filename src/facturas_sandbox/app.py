@@ -169,6 +169,11 @@ async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionR
         # Connexion makes one route per operation, so its Allow names only one method;
         # the contract knows them all.
         error.headers["Allow"] = ", ".join(mount.allowed_methods(request.scope["path"]))
+    # A vendor may reinterpret an error with the request at hand (FacturaScripts counts a
+    # missing key as an incident against the client IP, and a banned IP gets 429 instead).
+    translate = getattr(mount.api, "translate_error", None) if mount is not None else None
+    if translate is not None:
+        error = translate(error, request.scope)
     response = render_error(mount, error, request.scope.get("path"))
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(

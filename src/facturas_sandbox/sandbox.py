@@ -11,7 +11,6 @@ from .store import Backend, open_backend
 from .tenants import Tenants
 from .vendors import Vendor, all_vendors
 
-
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 

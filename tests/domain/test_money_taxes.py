@@ -16,7 +16,8 @@ def test_half_up_rounding_is_symmetric() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [(15.99, D("15.99")), (2, D("2")), ("89.50", D("89.50")), (0.1 + 0.2, D("0.30000000000000004"))]
+    ("raw", "expected"),
+    [(15.99, D("15.99")), (2, D("2")), ("89.50", D("89.50")), (0.1 + 0.2, D("0.30000000000000004"))],
 )
 def test_to_decimal_uses_the_shortest_repr(raw: object, expected: D) -> None:
     assert to_decimal(raw) == expected

@@ -71,9 +71,19 @@ def test_find_or_create_then_invoice_issue_and_pdf(client: TestClient, fv: dict[
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["content-disposition"] == 'inline; filename="factura-2026-0007.pdf"'
     text = _pdf_text(pdf.content)
-    for expected in ("FACTURA", "2026-0007", "15/06/2026", "Talleres García S.L.", "B12345674",
-                     "Recambios Levante S.L.", "B46123451", "Filtro de aceite Toyota Corolla",
-                     "31,98", "6,72", "38,70"):
+    for expected in (
+        "FACTURA",
+        "2026-0007",
+        "15/06/2026",
+        "Talleres García S.L.",
+        "B12345674",
+        "Recambios Levante S.L.",
+        "B46123451",
+        "Filtro de aceite Toyota Corolla",
+        "31,98",
+        "6,72",
+        "38,70",
+    ):
         assert expected in text, expected
 
 
@@ -81,14 +91,31 @@ def test_external_reference_lookup_and_partial_rectification(client: TestClient,
     base, rw = fv["base"], fv["rw"]
     client_id = client.get(f"{base}/clients", headers=rw).json()["data"][0]["id"]
     items = [
-        {"description": "Filtro aceite REF-001", "quantity": 1, "unit_price": 15.99, "vat_rate": 21, "discount_percent": 0},
-        {"description": "Correa distribución REF-045", "quantity": 2, "unit_price": 89.50, "vat_rate": 21,
-         "discount_percent": 0},
+        {
+            "description": "Filtro aceite REF-001",
+            "quantity": 1,
+            "unit_price": 15.99,
+            "vat_rate": 21,
+            "discount_percent": 0,
+        },
+        {
+            "description": "Correa distribución REF-045",
+            "quantity": 2,
+            "unit_price": 89.50,
+            "vat_rate": 21,
+            "discount_percent": 0,
+        },
     ]
     created = client.post(
         f"{base}/invoices",
-        json={"external_reference": "ORDER-9001", "client_id": client_id, "invoice_date": "2026-06-15",
-              "currency": "EUR", "exchange_rate": 1, "items": items},
+        json={
+            "external_reference": "ORDER-9001",
+            "client_id": client_id,
+            "invoice_date": "2026-06-15",
+            "currency": "EUR",
+            "exchange_rate": 1,
+            "items": items,
+        },
         headers=rw,
     ).json()
     assert (created["subtotal"], created["total_vat"], created["total"]) == (194.99, 40.95, 235.94)
@@ -100,10 +127,22 @@ def test_external_reference_lookup_and_partial_rectification(client: TestClient,
 
     refund = {
         "items": [
-            {"description": "Filtro aceite REF-001", "reference": "REF-001", "quantity": 1, "unit_price": 15.99,
-             "vat_rate": 21, "discount_percent": 0},
-            {"description": "Correa distribución REF-045", "reference": "REF-045", "quantity": 2, "unit_price": 89.50,
-             "vat_rate": 21, "discount_percent": 0},
+            {
+                "description": "Filtro aceite REF-001",
+                "reference": "REF-001",
+                "quantity": 1,
+                "unit_price": 15.99,
+                "vat_rate": 21,
+                "discount_percent": 0,
+            },
+            {
+                "description": "Correa distribución REF-045",
+                "reference": "REF-045",
+                "quantity": 2,
+                "unit_price": 89.50,
+                "vat_rate": 21,
+                "discount_percent": 0,
+            },
         ],
         "notes": "Devolución parcial — piezas defectuosas",
         "causa_rectificacion": "R1",

@@ -91,26 +91,30 @@ async def reset_tenant(tenant_id: str) -> Response:
 
 
 async def get_clock(tenant_id: str) -> Response:
-    return json_response(_clock_body(_tenant(tenant_id).clock))
+    clock = _tenant(tenant_id).clock
+    if clock.is_real:
+        raise ApiError(404, "clock_not_set", "This tenant runs on real time: set a test clock with PUT")
+    return json_response(_clock_body(clock))
 
 
 async def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
     tenant = _tenant(tenant_id)
+    param = "now" if "now" in body else "advance"
     try:
-        if "now" in body:
-            clock = Clock(frozen_at=parse_instant(body["now"]))
-            if "advance" in body:
-                clock = clock.advanced(parse_duration(body["advance"]))
-        else:
-            clock = tenant.clock.advanced(parse_duration(body["advance"]))
-        clock.now().isoformat()  # refuse instants outside datetime's range now, not later
-    except (ValueError, OverflowError) as exc:
-        param = "now" if "now" in body else "advance"
+        clock = Clock(frozen_at=parse_instant(body["now"])) if "now" in body else tenant.clock
+        delta = parse_duration(body["advance"]) if "advance" in body else None
+    except ValueError as exc:
         raise ApiError(422, "invalid_clock", str(exc), fields=[FieldError(param, str(exc))]) from None
+    try:
+        if delta is not None:
+            clock = clock.advanced(delta)
+        clock.now().isoformat()
+    except OverflowError:
+        raise ApiError(409, "clock_out_of_range", "The clock cannot move outside the years 1 to 9999") from None
     tenant = current_sandbox().tenants.update(tenant.id, {"clock": clock.to_record()})
     return json_response(_clock_body(tenant.clock))
 
 
 async def reset_clock(tenant_id: str) -> Response:
-    tenant = current_sandbox().tenants.update(_tenant(tenant_id).id, {"clock": Clock().to_record()})
-    return json_response(_clock_body(tenant.clock))
+    current_sandbox().tenants.update(_tenant(tenant_id).id, {"clock": Clock().to_record()})
+    return empty_response(204)

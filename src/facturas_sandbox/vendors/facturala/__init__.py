@@ -1,0 +1,68 @@
+"""Facturala (Colombia, 2015): company invoices with VAT-included totals, raw-token auth."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.responses import Response
+
+from ...contracts import fixtures_dir
+from ...errors import ApiError
+from ...responses import json_response
+from ...tenants import Tenant
+from ..base import Secret
+from . import handlers
+
+# The demo tenant uses the token and company of the vendor's documentation, so the documented
+# requests work as written.
+DEMO_TOKEN = "66e58291f7cbcd5157f3"
+DEMO_COMPANY_ID = "56491cd4e4b0c19ae3b74ed3"
+
+
+class Facturala:
+    name = "facturala"
+    title = "Facturala"
+    base_path = "/facturala/api"
+    handlers = handlers
+
+    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
+        if demo:
+            return {"token": DEMO_TOKEN, "company_id": DEMO_COMPANY_ID}
+        # Same shapes as the vendor's: a 20-hex token, a 24-hex (MongoDB ObjectId) company.
+        return {"token": secrets.token_hex(10), "company_id": secrets.token_hex(12)}
+
+    def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
+        return [Secret(credentials["token"], "owner")]
+
+    def seed(self, tenant: Tenant) -> None:
+        with open(fixtures_dir() / "facturala.json", encoding="utf-8") as fh:
+            data = json.load(fh)
+        from .fixtures import load
+
+        load(tenant, data)
+
+    def error_response(self, error: ApiError) -> Response:
+        status = error.status
+        code = error.code
+        # The vendor documents 400 for every invalid request (companyId, invoiceNumber, body).
+        if status == 422:
+            status = 400
+        body = {
+            "status": status,
+            "code": code,
+            "message": error.message,
+            "fields": [f.as_dict() for f in error.fields],
+        }
+        return json_response(body, status)
+
+    def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:
+        return [
+            f"curl -H 'Authorization: {credentials['token']}' {base_url}/companies/{credentials['company_id']}/invoices"
+        ]
+
+
+VENDOR = Facturala()
+
+__all__ = ["DEMO_COMPANY_ID", "DEMO_TOKEN", "VENDOR"]

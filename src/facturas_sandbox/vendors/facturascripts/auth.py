@@ -1,0 +1,181 @@
+"""FacturaScripts API keys, per-resource permissions and the incident ban
+(Core/Template/ApiController.php).
+
+Order of checks, as the real server: banned IP → 429; key from `X-Auth-Token`, else `Token`;
+unknown or disabled key → 401 and an incident; a key without full access needs an `apiaccess`
+row allowing the method → else 403 and an incident. Five incidents from one IP within 600 s
+ban it (sliding window). Incidents are kept per sandbox process with a monotonic clock, not
+per tenant: before a key is recognised there is no tenant to charge them to, exactly as a real
+installation keeps them installation-wide. Tests replace `INCIDENTS.clock`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from starlette.datastructures import Headers
+
+from ...errors import ApiError
+from ...tenants import Tenant
+from ..base import Secret
+
+API = "facturascripts"
+BAN_MESSAGE = "Por motivos de seguridad se ha bloqueado durante 10 minutos el acceso desde su IP."
+INVALID_KEY = "Clave de API no válida"
+FORBIDDEN = "Prohibido"
+MAX_INCIDENTS = 5
+INCIDENT_WINDOW = 600.0
+METHOD_FLAGS = {"GET": "allowget", "POST": "allowpost", "PUT": "allowput", "PATCH": "allowput", "DELETE": "allowdelete"}
+
+
+class Incidents:
+    """Failed requests per client IP, kept for INCIDENT_WINDOW seconds."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._by_ip: dict[str, deque[float]] = {}
+
+    def _recent(self, ip: str) -> deque[float]:
+        times = self._by_ip.setdefault(ip, deque())
+        horizon = self.clock() - INCIDENT_WINDOW
+        while times and times[0] <= horizon:
+            times.popleft()
+        if not times:
+            self._by_ip.pop(ip, None)
+        return times
+
+    def banned(self, ip: str) -> bool:
+        return len(self._recent(ip)) >= MAX_INCIDENTS
+
+    def add(self, ip: str) -> None:
+        self._recent(ip)
+        self._by_ip.setdefault(ip, deque()).append(self.clock())
+
+    def clear(self) -> None:
+        self._by_ip.clear()
+
+
+INCIDENTS = Incidents()
+
+
+def client_ip(headers: Headers | Mapping[str, str], client: tuple[str, int] | None) -> str:
+    """CF-Connecting-IP, then X-Forwarded-For (as sent, the whole header), then the socket."""
+    for name in ("cf-connecting-ip", "x-forwarded-for"):
+        value = headers.get(name)
+        if value:
+            return value.strip()
+    return client[0] if client else "unknown"
+
+
+def security_error(status: int, message: str) -> ApiError:
+    return ApiError(status, "security", message, origin="security")
+
+
+def _resource_of(scope: Mapping[str, Any]) -> str:
+    mount = scope.get("sandbox.mount")
+    path = scope.get("path", "")
+    prefix = mount.prefix if mount is not None else ""
+    rest = path[len(prefix) :] if path.startswith(prefix) else path
+    return rest.strip("/").split("/", 1)[0]
+
+
+# -- key records ---------------------------------------------------------------------------------
+def _sandbox() -> Any:
+    # Outside a request (seeding a tenant) there is nothing to index yet: the tenant's
+    # credentials are indexed by the registry, other keys when the first request comes.
+    from ...responses import current_sandbox
+
+    try:
+        return current_sandbox()
+    except (LookupError, RuntimeError, KeyError):
+        return None
+
+
+def register_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
+    sandbox = _sandbox()
+    if sandbox is not None and record.get("apikey"):
+        sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
+
+
+def unregister_key(record: Mapping[str, Any]) -> None:
+    sandbox = _sandbox()
+    if sandbox is not None and record.get("apikey"):
+        sandbox.tenants.unregister_secret(API, record["apikey"])
+
+
+_indexed: set[int] = set()
+
+
+def _index_runtime_keys(sandbox: Any) -> None:
+    # Keys created through the API live only in the tenants' stores: index them once per process.
+    if id(sandbox) in _indexed:
+        return
+    from . import engine
+
+    keys = engine.model("apikeyes")
+    for tenant in sandbox.tenants.all():
+        for record in engine.collection(tenant.store, keys).all():
+            if record.get("apikey"):
+                sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
+    _indexed.add(id(sandbox))
+
+
+def key_record(tenant: Tenant, token: str) -> dict[str, Any] | None:
+    from . import engine
+
+    found = engine.collection(tenant.store, engine.model("apikeyes")).find(apikey=token)
+    return found[0] if found else None
+
+
+def allowed(tenant: Tenant, key: Mapping[str, Any], resource: str, method: str) -> bool:
+    from . import engine
+
+    if key.get("fullaccess"):
+        return True
+    if resource == "":
+        return True  # the resource list is not filtered by permissions
+    flag = METHOD_FLAGS.get(method)
+    if flag is None:
+        return False
+    rows = engine.collection(tenant.store, engine.model("apiaccess")).find(idapikey=key["id"], resource=resource)
+    return any(row.get(flag) for row in rows)
+
+
+def token_info(token: str, request: Any) -> dict[str, Any]:
+    """Connexion's apiKey function for both headers; raises the server's own errors."""
+    scope = request.scope
+    sandbox = scope["sandbox"]
+    headers = Headers(scope=scope)
+    ip = client_ip(headers, scope.get("client"))
+    if INCIDENTS.banned(ip):
+        raise security_error(429, BAN_MESSAGE)
+    # X-Auth-Token wins over Token when both are sent.
+    token = headers.get("x-auth-token") or token
+    _index_runtime_keys(sandbox)
+    found = sandbox.tenants.resolve(API, token)
+    key = key_record(found[0], token) if found else None
+    if found is None or key is None or not key.get("enabled"):
+        INCIDENTS.add(ip)
+        raise security_error(401, INVALID_KEY)
+    tenant = found[0]
+    if not allowed(tenant, key, _resource_of(scope), scope["method"]):
+        INCIDENTS.add(ip)
+        raise security_error(403, FORBIDDEN)
+    return {"tenant": tenant.id, "role": "fullaccess" if key.get("fullaccess") else "restricted", "sub": str(key["id"])}
+
+
+def translate_error(error: ApiError, scope: Mapping[str, Any]) -> ApiError:
+    """Connexion's own 401 (no key header at all) as the real server answers it."""
+    if error.origin != "security" or error.code == "security":
+        return error
+    headers = Headers(scope=scope)  # type: ignore[arg-type]
+    ip = client_ip(headers, scope.get("client"))
+    if INCIDENTS.banned(ip):
+        return security_error(429, BAN_MESSAGE)
+    if error.status == 401:
+        INCIDENTS.add(ip)
+        return security_error(401, INVALID_KEY)
+    return error

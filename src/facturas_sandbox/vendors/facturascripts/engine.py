@@ -1,0 +1,154 @@
+"""One generic engine for every model resource: create, read, update, delete over the store.
+
+What FacturaScripts' ModelClass does on save, generically: defaults from the column
+definitions, typed values, `null` → None, serial keys and auto codes, NOT NULL and UNIQUE
+checks. Model-specific rules (a customer's `razonsocial`, a product's first variant, an API
+key's secret) are small hooks in `rules.py`, keyed by resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import ApiError
+from ...store import Collection, TenantStore
+from ...tenants import Tenant
+from .models import InvalidValue, Model, registry
+
+SAVED = "Registro actualizado correctamente."
+DELETED = "¡Registro eliminado correctamente!"
+NOT_FOUND = "Registro no encontrado"
+DUPLICATE = "Registro duplicado"
+NO_DATA = "Ningún dato recibido por formulario"
+SAVE_ERROR = "Ha ocurrido un error mientras se guardaban los datos"
+DELETE_ERROR = "Error al eliminar el registro"
+
+
+class SaveError(Exception):
+    """The model refused to save; `reasons` are the server's log messages."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" - ".join(reasons))
+        self.reasons = reasons
+
+
+def model_error(message: str, status: int = 400, data: Any = None, *, with_data: bool = False) -> ApiError:
+    extra: dict[str, Any] = {"model_body": {"error": message, **({"data": data} if with_data else {})}}
+    return ApiError(status, "model_error", message, extra=extra)
+
+
+def collection(store: TenantStore, model: Model) -> Collection:
+    return store.collection(model.collection_name, key=model.primary_key)
+
+
+def model(resource: str) -> Model:
+    return registry()[resource]
+
+
+def load(store: TenantStore, m: Model, key: Any) -> dict[str, Any] | None:
+    try:
+        typed = m.pk_column.coerce(key)
+    except InvalidValue:
+        return None
+    return collection(store, m).get(typed)
+
+
+def new_record(m: Model) -> dict[str, Any]:
+    return {name: column.default_value() for name, column in m.columns.items()}
+
+
+def assign(m: Model, record: dict[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """Set every known column from the body; unknown keys are ignored as PHP ignores them."""
+    errors = []
+    for key, value in values.items():
+        column = m.columns.get(key)
+        if column is None:
+            continue
+        try:
+            record[key] = column.coerce(value)
+        except InvalidValue as exc:
+            errors.append(str(exc))
+    return errors
+
+
+def _next_key(store: TenantStore, m: Model, coll: Collection) -> Any:
+    column = m.pk_column
+    if column.serial:
+        while True:
+            candidate = store.next_number(f"fs:{m.table}")
+            if coll.get(candidate) is None:
+                return candidate
+    numbers = [int(k) for k in (r.get(m.primary_key) for r in coll.all()) if str(k).isdigit()]
+    code = max(numbers, default=0) + 1
+    return code if column.kind == "integer" else str(code)
+
+
+def validate(store: TenantStore, m: Model, record: dict[str, Any], *, existing_key: Any = None) -> list[str]:
+    reasons = []
+    for name, column in m.columns.items():
+        if record.get(name) is None and not column.nullable and not column.serial:
+            reasons.append(f"El campo {name} de la tabla {m.table} no puede ser nulo")
+    coll = collection(store, m)
+    for fields in m.unique:
+        values = {f: record.get(f) for f in fields}
+        if any(v is None for v in values.values()):
+            continue
+        for other in coll.find(**values):
+            if other.get(m.primary_key) != existing_key:
+                reasons.append(f"Ya existe un registro con {', '.join(f'{k}={v}' for k, v in values.items())}")
+                break
+    return reasons
+
+
+def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Create a record from body values. Raises SaveError. Call inside a transaction."""
+    from . import rules
+
+    store = tenant.store
+    coll = collection(store, m)
+    record = new_record(m)
+    errors = assign(m, record, values)
+    if errors:
+        raise SaveError(errors)
+    rules.before_save(tenant, m, record, None)
+    if record.get(m.primary_key) in (None, "") and (m.pk_column.serial or m.auto_code):
+        record[m.primary_key] = _next_key(store, m, coll)
+    if record.get(m.primary_key) in (None, ""):
+        record[m.primary_key] = None
+    reasons = validate(store, m, record)
+    if reasons:
+        raise SaveError(reasons)
+    coll.insert(record)
+    rules.after_insert(tenant, m, record)
+    return record
+
+
+def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    from . import rules
+
+    store = tenant.store
+    key = current[m.primary_key]
+    record = dict(current)
+    errors = assign(m, record, values)
+    if errors:
+        raise SaveError(errors)
+    if record.get(m.primary_key) != key:
+        raise SaveError([f"El campo {m.primary_key} no se puede cambiar"])
+    rules.before_save(tenant, m, record, current)
+    reasons = validate(store, m, record, existing_key=key)
+    if reasons:
+        raise SaveError(reasons)
+    saved = collection(store, m).replace(record)
+    rules.after_update(tenant, m, current, saved)
+    return saved
+
+
+def delete(tenant: Tenant, m: Model, current: dict[str, Any]) -> bool:
+    from . import rules
+
+    if not rules.may_delete(tenant, m, current):
+        return False
+    collection(tenant.store, m).delete(current[m.primary_key])
+    rules.after_delete(tenant, m, current)
+    return True

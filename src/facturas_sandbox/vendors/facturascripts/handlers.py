@@ -1,0 +1,179 @@
+"""Handlers of openapi/facturascripts.yaml.
+
+Model resources have no handler each: operationIds `list_<resource>`, `get_…`, `schema_…`,
+`create_…`, `update_…`, `patch_…`, `delete_…` resolve (module `__getattr__`) to the generic
+handlers below, bound to the model the contract describes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connexion.context import request
+from starlette.responses import Response
+
+from ...errors import ApiError
+from ...responses import add_warning, current_tenant, dumps
+from . import engine
+from .models import Model, registry
+from .query import FieldsNotAllowed, parse_query, run
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, PATCH, OPTIONS",
+}
+JSON_BODY_WARNING = (
+    "JSON body: a real FacturaScripts server reads only form bodies and would answer "
+    "'Ningún dato recibido por formulario'; send application/x-www-form-urlencoded"
+)
+_FALSE_WORDS = {"false", "no", "off", "n", "f"}
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        dumps(body), status_code=status, media_type="application/json", headers={**CORS_HEADERS, **(headers or {})}
+    )
+
+
+# -- the resource list -------------------------------------------------------------------------
+def served_resources() -> list[str]:
+    from ...contracts import load_contract
+
+    spec = load_contract("facturascripts")
+    names = set(registry())
+    for path in spec["paths"]:
+        first = path.strip("/").split("/", 1)[0]
+        if first and not first.startswith("{"):
+            names.add(first)
+    return sorted(names)
+
+
+async def root() -> Response:
+    return respond({"resources": served_resources()})
+
+
+# -- bodies ---------------------------------------------------------------------------------------
+def _body_values(m: Model, body: Any) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise engine.model_error(engine.NO_DATA)
+    if "json" in content_type:
+        add_warning(JSON_BODY_WARNING)
+    for key, value in body.items():
+        column = m.columns.get(key)
+        is_false_word = isinstance(value, str) and value.strip().lower() in _FALSE_WORDS
+        if column is not None and column.kind == "boolean" and is_false_word:
+            add_warning(f"{key}={value!r} is true for a real FacturaScripts server (PHP truthiness): send 0 or ''")
+    return body
+
+
+def _save_error(exc: engine.SaveError, m: Model, record: dict[str, Any]) -> ApiError:
+    message = " - ".join([engine.SAVE_ERROR, *exc.reasons])
+    return engine.model_error(message, data=m.visible(record), with_data=True)
+
+
+# -- generic model handlers ----------------------------------------------------------------------
+async def list_model(m: Model, **_: Any) -> Response:
+    tenant = current_tenant()
+    query = parse_query(request.query_params.multi_items())
+    try:
+        page, total = run(m, engine.collection(tenant.store, m).all(), query)
+    except FieldsNotAllowed as exc:
+        raise engine.model_error(str(exc)) from exc
+    return respond([m.visible(r) for r in page], headers={"X-Total-Count": str(total)})
+
+
+async def get_model(m: Model, pk: Any = None, **_: Any) -> Response:
+    record = engine.load(current_tenant().store, m, pk)
+    if record is None:
+        raise engine.model_error(engine.NOT_FOUND, 404)
+    return respond(m.visible(record))
+
+
+async def schema_model(m: Model, **_: Any) -> Response:
+    return respond(
+        {
+            name: {"type": c.db_type, "default": c.default, "is_nullable": "YES" if c.nullable else "NO"}
+            for name, c in m.columns.items()
+            if not c.hidden
+        }
+    )
+
+
+async def create_model(m: Model, body: Any = None, **_: Any) -> Response:
+    tenant = current_tenant()
+    values = _body_values(m, body)
+    with tenant.store.transaction():
+        key = values.get(m.primary_key)
+        if key not in (None, "", "null"):
+            existing = engine.load(tenant.store, m, key)
+            if existing is not None:
+                raise engine.model_error(engine.DUPLICATE, data=m.visible(existing), with_data=True)
+        if not values:
+            raise engine.model_error(engine.NO_DATA)
+        try:
+            record = engine.insert(tenant, m, values)
+        except engine.SaveError as exc:
+            draft = engine.new_record(m)
+            engine.assign(m, draft, values)
+            raise _save_error(exc, m, draft) from exc
+    return respond({"ok": engine.SAVED, "data": m.visible(record)})
+
+
+async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> Response:
+    tenant = current_tenant()
+    values = _body_values(m, body)
+    with tenant.store.transaction():
+        # The server loads the record named by the body's primary key, else the URL's.
+        key = values.get(m.primary_key, pk)
+        current = engine.load(tenant.store, m, key)
+        if current is None:
+            raise engine.model_error(engine.NOT_FOUND, 404)
+        if not values:
+            raise engine.model_error(engine.NO_DATA)
+        try:
+            record = engine.update(tenant, m, current, values)
+        except engine.SaveError as exc:
+            raise _save_error(exc, m, current) from exc
+    return respond({"ok": engine.SAVED, "data": m.visible(record)})
+
+
+async def delete_model(m: Model, pk: Any = None, **_: Any) -> Response:
+    tenant = current_tenant()
+    with tenant.store.transaction():
+        current = engine.load(tenant.store, m, pk)
+        if current is None:
+            raise engine.model_error(engine.NOT_FOUND, 404)
+        if not engine.delete(tenant, m, current):
+            raise engine.model_error(engine.DELETE_ERROR)
+    return respond({"ok": engine.DELETED, "data": m.visible(current)})
+
+
+_GENERIC: dict[str, Callable[..., Awaitable[Response]]] = {
+    "list": list_model,
+    "get": get_model,
+    "schema": schema_model,
+    "create": create_model,
+    "update": update_model,
+    "patch": update_model,
+    "delete": delete_model,
+}
+_OPERATION = re.compile(r"^(list|get|schema|create|update|patch|delete)_([a-z0-9]+)$")
+
+
+def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
+    match = _OPERATION.match(name)
+    if match is None or match.group(2) not in registry():
+        raise AttributeError(name)
+    generic = _GENERIC[match.group(1)]
+    m = registry()[match.group(2)]
+
+    async def handler(**kwargs: Any) -> Response:
+        return await generic(m, **kwargs)
+
+    handler.__name__ = name
+    return handler

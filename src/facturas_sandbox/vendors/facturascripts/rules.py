@@ -1,0 +1,102 @@
+"""Model-specific save rules, as FacturaScripts' model classes apply them.
+
+The engine calls these hooks for every model; each rule names the resources it applies to.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from ...tenants import Tenant
+from .models import Model, format_date, format_datetime
+
+_APIKEY_ALPHABET = string.ascii_letters + string.digits
+DOCUMENT_HEADERS = {
+    "facturaclientes",
+    "facturaproveedores",
+    "albaranclientes",
+    "albaranproveedores",
+    "pedidoclientes",
+    "pedidoproveedores",
+    "presupuestoclientes",
+    "presupuestoproveedores",
+}
+
+
+def new_apikey() -> str:
+    return "".join(secrets.choice(_APIKEY_ALPHABET) for _ in range(20))
+
+
+def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    now = tenant.clock.now()
+    if m.resource in ("clientes", "proveedores"):
+        if not record.get("razonsocial"):
+            record["razonsocial"] = record.get("nombre")
+        if previous is None and record.get("fechaalta") is None:
+            record["fechaalta"] = format_date(now.date())
+    if m.resource == "productos":
+        if previous is None and record.get("fechaalta") is None:
+            record["fechaalta"] = format_date(now.date())
+        record["actualizado"] = format_datetime(now.replace(tzinfo=None))
+    if m.resource == "apikeyes":
+        if previous is None:
+            if not record.get("apikey"):
+                record["apikey"] = new_apikey()
+            if record.get("creationdate") is None:
+                record["creationdate"] = format_date(now.date())
+        elif previous.get("apikey") != record.get("apikey"):
+            record["apikey"] = previous.get("apikey")  # the secret is not editable through the API
+
+
+def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
+    from . import auth, engine
+
+    if m.resource == "productos":
+        variants = engine.model("variantes")
+        if not engine.collection(tenant.store, variants).find(referencia=record.get("referencia")):
+            engine.insert(
+                tenant,
+                variants,
+                {
+                    "idproducto": record["idproducto"],
+                    "referencia": record.get("referencia"),
+                    "precio": record.get("precio") or 0,
+                    "stockfis": record.get("stockfis") or 0,
+                },
+            )
+    if m.resource == "clientes" or m.resource == "proveedores":
+        contacts = engine.model("contactos")
+        owner = "codcliente" if m.resource == "clientes" else "codproveedor"
+        engine.insert(
+            tenant,
+            contacts,
+            {
+                owner: record[m.primary_key],
+                "nombre": record.get("nombre"),
+                "cifnif": record.get("cifnif") or "",
+                "email": record.get("email"),
+                "telefono1": record.get("telefono1"),
+                "empresa": record.get("razonsocial"),
+                "codpais": "ESP",
+            },
+        )
+    if m.resource == "apikeyes":
+        auth.register_key(tenant, record)
+
+
+def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
+    return None
+
+
+def may_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> bool:
+    # A non-editable (issued) business document cannot be deleted.
+    return not (m.resource in DOCUMENT_HEADERS and record.get("editable") is False)
+
+
+def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
+    from . import auth
+
+    if m.resource == "apikeyes":
+        auth.unregister_key(record)

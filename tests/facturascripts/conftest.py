@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from facturas_sandbox.app import create_app
+from facturas_sandbox.settings import Settings
+from facturas_sandbox.vendors.facturascripts import DEMO_RESTRICTED_TOKEN, DEMO_TOKEN
+from facturas_sandbox.vendors.facturascripts.auth import INCIDENTS
+
+BASE = "/facturascripts/api/3"
+FULL = {"X-Auth-Token": DEMO_TOKEN}
+RESTRICTED = {"Token": DEMO_RESTRICTED_TOKEN}
+
+logging.getLogger("connexion.operations.openapi").setLevel(logging.ERROR)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app(Settings(data_dir=None, validate_responses=True))
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    sandbox = app.sandbox
+    sandbox.tenants.reset("demo")
+    INCIDENTS.clear()
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+    INCIDENTS.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(INCIDENTS, "clock", fake)
+    return fake

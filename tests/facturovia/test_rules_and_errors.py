@@ -1,0 +1,143 @@
+"""Facturovia's rules: keys, plan limits, immutability of issued invoices, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from support import bearer
+
+ITEM = {"description": "Servicio", "quantity": 1, "unit_price": 100, "vat_rate": 21}
+
+
+def _client_id(client: TestClient, fv: dict[str, Any]) -> str:
+    return client.get(f"{fv['base']}/clients", headers=fv["rw"]).json()["data"][0]["id"]
+
+
+def _invoice_count(client: TestClient, fv: dict[str, Any]) -> int:
+    return len(client.get(f"{fv['base']}/invoices", headers=fv["rw"]).json()["data"])
+
+
+def test_missing_or_unknown_key_is_401_in_facturovia_shape(client: TestClient, fv: dict[str, Any]) -> None:
+    for headers in ({}, bearer("fv_live_nope"), {"Authorization": "Basic abc"}):
+        response = client.get(f"{fv['base']}/invoices", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_read_only_key_reads_but_cannot_write(client: TestClient, fv: dict[str, Any]) -> None:
+    assert client.get(f"{fv['base']}/invoices", headers=fv["ro"]).status_code == 200
+    before = _invoice_count(client, fv)
+    response = client.post(
+        f"{fv['base']}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=fv["ro"]
+    )
+    assert response.status_code == 403 and response.json()["error"]["code"] == "read_only_key"
+    assert _invoice_count(client, fv) == before
+
+
+def test_issued_invoices_are_frozen(client: TestClient, fv: dict[str, Any]) -> None:
+    base, rw = fv["base"], fv["rw"]
+    draft = client.post(
+        f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw
+    ).json()
+    changed = client.patch(
+        f"{base}/invoices/{draft['id']}", json={"notes": "urgente", "items": [ITEM, ITEM]}, headers=rw
+    )
+    assert changed.status_code == 200 and changed.json()["total"] == 242
+    client.post(f"{base}/invoices/{draft['id']}/issue", headers=rw)
+    for response in (
+        client.patch(f"{base}/invoices/{draft['id']}", json={"notes": "tarde"}, headers=rw),
+        client.delete(f"{base}/invoices/{draft['id']}", headers=rw),
+        client.post(f"{base}/invoices/{draft['id']}/issue", headers=rw),
+    ):
+        assert response.status_code == 409
+    assert client.get(f"{base}/invoices/{draft['id']}", headers=rw).json()["notes"] == "urgente"
+
+
+def test_a_deleted_draft_is_gone(client: TestClient, fv: dict[str, Any]) -> None:
+    base, rw = fv["base"], fv["rw"]
+    draft = client.post(
+        f"{base}/invoices", json={"client_id": _client_id(client, fv), "items": [ITEM]}, headers=rw
+    ).json()
+    assert client.delete(f"{base}/invoices/{draft['id']}", headers=rw).status_code == 204
+    assert client.get(f"{base}/invoices/{draft['id']}", headers=rw).status_code == 404
+
+
+def test_invalid_tax_id_is_422_naming_the_field(client: TestClient, fv: dict[str, Any]) -> None:
+    before = len(client.get(f"{fv['base']}/clients", headers=fv["rw"]).json()["data"])
+    response = client.post(f"{fv['base']}/clients", json={"tax_id": "B12345675", "name": "X"}, headers=fv["rw"])
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "tax_id"
+    assert len(client.get(f"{fv['base']}/clients", headers=fv["rw"]).json()["data"]) == before
+
+
+def test_every_offending_field_is_listed(client: TestClient, fv: dict[str, Any]) -> None:
+    response = client.post(
+        f"{fv['base']}/invoices",
+        json={"items": [{"description": "", "quantity": "2", "unit_price": 1, "vat_rate": 17, "colour": "red"}]},
+        headers=fv["rw"],
+    )
+    assert response.status_code == 422
+    fields = {f["field"] for f in response.json()["error"]["fields"]}
+    assert {"client_id", "items[0].description", "items[0].quantity", "items[0].vat_rate", "items[0].colour"} <= fields
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b'{"client_id": ', "application/json", 400),
+        (b'{"notes": "\xff\xfe"}', "application/json", 400),
+        (b'{"client_id": NaN, "items": []}', "application/json", 400),
+        (b'{"client_id": "a", "client_id": "b", "items": []}', "application/json", 400),
+        (b"[" * 5000 + b"]" * 5000, "application/json", 400),
+        (b"client_id=x", "application/x-www-form-urlencoded", 415),
+        (b'{"client_id": "x"}', "text/plain", 415),
+        (b"x" * (1024 * 1024 + 1), "application/json", 413),
+    ],
+)
+def test_bad_bodies_get_a_clear_4xx_and_change_nothing(
+    client: TestClient, fv: dict[str, Any], content: bytes, content_type: str, status: int
+) -> None:
+    before = _invoice_count(client, fv)
+    response = client.post(
+        f"{fv['base']}/invoices", content=content, headers={**fv["rw"], "Content-Type": content_type}
+    )
+    assert response.status_code == status, response.text
+    assert set(response.json()["error"]) == {"code", "message", "fields"}
+    assert _invoice_count(client, fv) == before
+
+
+def test_free_plan_caps_invoices_a_month_with_402(client: TestClient, fv: dict[str, Any]) -> None:
+    tenant = fv["tenant"]
+    assert (
+        client.patch(f"/_sandbox/tenants/{tenant['id']}", json={"plan": "free"}, headers=fv["admin"]).status_code == 200
+    )
+    client_id = _client_id(client, fv)
+    statuses = [
+        client.post(
+            f"{fv['base']}/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=fv["rw"]
+        ).status_code
+        for _ in range(11)
+    ]
+    # The fixtures created none this month under the frozen clock's month? They did: count them.
+    assert statuses.count(402) >= 1 and statuses[0] in (201, 402)
+    assert statuses[statuses.index(402) :] == [402] * (11 - statuses.index(402))
+    response = client.post(f"{fv['base']}/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=fv["rw"])
+    assert "Professional" in response.json()["error"]["message"]
+
+
+def test_one_tenant_never_sees_another_tenants_invoices(client: TestClient, fv: dict[str, Any]) -> None:
+    other = client.post("/_sandbox/tenants", json={}).json()
+    other_key = bearer(other["credentials"]["facturovia"]["read_write"])
+    mine = client.get(f"{fv['base']}/invoices", headers=fv["rw"]).json()["data"]
+    theirs = client.get(f"{fv['base']}/invoices", headers=other_key).json()["data"]
+    assert not {i["id"] for i in mine} & {i["id"] for i in theirs}
+    for invoice in mine[:3]:
+        assert client.get(f"{fv['base']}/invoices/{invoice['id']}", headers=other_key).status_code == 404
+        assert client.get(f"{fv['base']}/invoices/{invoice['id']}/pdf", headers=other_key).status_code == 404
+    ref = mine[0]["external_reference"]
+    assert client.get(f"{fv['base']}/invoices", params={"external_reference": ref}, headers=other_key).json()[
+        "data"
+    ] == [i for i in theirs if i["external_reference"] == ref]

@@ -1,0 +1,105 @@
+"""The sandbox as a real server process: concurrency, restarts and kill -9 on a file store."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from server_process import SandboxProcess
+from support import bearer
+
+RW = bearer("fv_live_demo_rw_0000000000000000000000")
+ITEM = {"description": "Pieza", "quantity": 1, "unit_price": 10, "vat_rate": 21}
+
+pytestmark = pytest.mark.slow
+
+
+def _client_id(http: httpx.Client) -> str:
+    return http.get("/facturovia/api/clients", headers=RW).json()["data"][0]["id"]
+
+
+def _issued_numbers(http: httpx.Client) -> list[str]:
+    data = http.get("/facturovia/api/invoices", params={"status": "issued"}, headers=RW).json()["data"]
+    return [i["number"] for i in data if not i["is_corrective"]]
+
+
+def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(tmp_path: Path) -> None:
+    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        client_id = _client_id(http)
+        drafts = [
+            http.post(
+                "/facturovia/api/invoices",
+                json={"client_id": client_id, "invoice_date": "2026-06-01", "items": [ITEM]},
+                headers=RW,
+            ).json()["id"]
+            for _ in range(40)
+        ]
+        before = {n for n in _issued_numbers(http) if n.startswith("2026-")}
+
+        def issue(invoice_id: str) -> str:
+            with httpx.Client(base_url=server.base, timeout=30) as own:
+                response = own.post(f"/facturovia/api/invoices/{invoice_id}/issue", headers=RW)
+                assert response.status_code == 200, response.text
+                return response.json()["number"]
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            numbers = list(pool.map(issue, drafts))
+        assert len(set(numbers)) == 40
+        sequence = sorted(int(n.split("-")[1]) for n in numbers)
+        start = max((int(n.split("-")[1]) for n in before), default=0) + 1
+        assert sequence == list(range(start, start + 40))
+        all_numbers = _issued_numbers(http)
+
+    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        assert _issued_numbers(http) == all_numbers
+        for invoice_id in drafts:
+            assert http.get(f"/facturovia/api/invoices/{invoice_id}", headers=RW).json()["status"] == "issued"
+
+
+def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
+    rng = random.Random(20261121)
+    acknowledged: list[str] = []
+    for _round in range(3):
+        server = SandboxProcess(tmp_path).start()
+        stop = threading.Event()
+
+        def writer(base: str = server.base, stop: threading.Event = stop) -> None:
+            with httpx.Client(base_url=base, timeout=10) as http:
+                client_id = _client_id(http)
+                while not stop.is_set():
+                    try:
+                        response = http.post(
+                            "/facturovia/api/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=RW
+                        )
+                    except httpx.HTTPError:
+                        return  # the server died mid-request: not acknowledged
+                    if response.status_code == 201:
+                        acknowledged.append(response.json()["id"])
+
+        threads = [threading.Thread(target=writer) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.5, 1.5))
+        server.kill()  # SIGKILL at a random moment, writes in flight
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+
+    assert len(acknowledged) > 20
+    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+        stored = {i["id"] for i in http.get("/facturovia/api/invoices", headers=RW).json()["data"]}
+    missing = [i for i in acknowledged if i not in stored]
+    assert missing == []
+
+
+def test_an_unwritable_data_dir_is_a_clear_error_at_start(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    server = SandboxProcess(blocker / "data")
+    with pytest.raises(RuntimeError, match="not writable"):
+        server.start(timeout=20)
