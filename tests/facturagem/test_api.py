@@ -236,3 +236,30 @@ def test_validation_422_returns_resource_with_errors(client):
     root = ET.fromstring(r.content)
     assert root.tag == "client" and root.findtext("cif") == "B00000001"
     assert "Cif is not a valid Spanish NIF/CIF" in [e.text for e in root.find("errors")]
+
+
+def test_xml_nil_reads_the_rails_way(client):
+    user = login(client)
+    key, acc = user["api_key"], user["account_id"]
+
+    def post(path, doc):
+        return client.post(f"{B}/accounts/{acc}/{path}.json", params={"api_key": key}, content=doc,
+                           headers={"content-type": "application/xml"})  # fmt: skip
+
+    # Empty elements and nil="true" are nil (a nullable field is cleared); `type="string"` keeps "".
+    r = post("clients", b'<client><name>Nube</name><email></email><city nil="true"/><country-id/></client>')
+    assert r.status_code == 200, r.text
+    assert r.json()["email"] is None and r.json()["city"] is None
+    assert from_xml(b'<a><b type="string"></b><c></c></a>') == ("a", {"b": "", "c": None})
+    # A blank name is the model's 422, a nil number is "not a number" (Rails numericality).
+    r = post("clients", b"<client><name></name></client>")
+    assert r.status_code == 422 and r.json()["errors"]["name"] == ["can't be blank"]
+    r = post("clients", b"<client><name>Nube</name><discount-percent/></client>")
+    assert r.status_code == 422 and r.json()["errors"]["discount_percent"] == ["is not a number"]
+    # A wrapped list without type="array" is the list; the text "null" is just text.
+    doc = b"<invoice><client-id>2</client-id><lines><line><description>a</description><price>10</price></line></lines></invoice>"
+    r = post("invoices", doc)
+    assert r.status_code == 200, r.text
+    assert [ln["description"] for ln in r.json()["lines"]] == ["a"]
+    r = post("clients", b"<client><name>null</name></client>")
+    assert r.status_code == 200 and r.json()["name"] == "null"

@@ -90,6 +90,11 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _or(value: Any, default: Any) -> Any:
+    """A nil (XML `nil="true"` or an empty element) reads as the field's default."""
+    return default if value is None else value
+
+
 def _pct(errors: dict[str, list[str]], field: str, value: Any) -> Any:
     if value is None:
         return "0"
@@ -485,14 +490,15 @@ def _build_invoice(
     for f in ("discount_percent", "iva_percent", "irpf_percent"):
         changed[f] = _pct(errors, f, changed.get(f))
     lines = []
-    for n, line in enumerate(changed.get("lines") or []):
+    for n, given in enumerate(changed.get("lines") or []):
+        line = given or {}  # an empty <line/> is nil
         if _blank(line.get("description")):
             errors.setdefault(f"lines[{n}].description", []).append("can't be blank")
         lines.append(
             {
                 "description": line.get("description") or "",
-                "amount": str(to_decimal(line.get("amount", 1))),
-                "price": str(to_decimal(line.get("price", 0))),
+                "amount": str(to_decimal(_or(line.get("amount"), 1))),
+                "price": str(to_decimal(_or(line.get("price"), 0))),
             }
         )
     changed["lines"] = lines
@@ -501,7 +507,8 @@ def _build_invoice(
         errors.setdefault("due_date", []).append("can't be before the invoice date")
     if changed.get("number") is not None:
         number = str(changed["number"]).strip()
-        changed["number"] = number or None
+        # A blank number keeps the invoice's own, or draws the next one for a new invoice.
+        changed["number"] = number or base.get("number")
         clash = [
             i
             for i in rec.invoices(tenant.store).find(account_id=account["id"])
@@ -583,7 +590,7 @@ async def create_payment(format: str, account_id: str, id: int, body: Any = None
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
     invoice = _invoice_or_404(tenant, account, id)
-    amount = to_decimal(data.get("amount", 0))
+    amount = to_decimal(_or(data.get("amount"), 0))
     payment = {"amount": str(amount), "date": data.get("date") or _today(tenant), "notes": data.get("notes")}
     param = rec.account_param(account)
     errors: dict[str, list[str]] = {}

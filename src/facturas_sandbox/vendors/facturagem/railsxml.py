@@ -2,7 +2,9 @@
 
 Answers: root element named after the model, dasherized tags, typed values carry
 `type="integer|decimal|boolean|date|datetime"`, nil values `nil="true"`, lists
-`type="array"` with one singular child per item. Requests are parsed with defusedxml, so a
+`type="array"` with one singular child per item. Requests read the Rails way too: XML has no
+null text, so an element with `nil="true"` or with no content is nil (an empty element is an
+empty string only with `type="string"`). Requests are parsed with defusedxml, so a
 document type declaration (billion laughs, external entities) is refused before expansion.
 """
 
@@ -104,7 +106,10 @@ def _value(element: Element, depth: int) -> Any:
                 # Rails (XmlMini) gathers repeated sibling elements into a list.
                 out[key] = _Repeated([out[key], item])
         return {k: list(v) if isinstance(v, _Repeated) else v for k, v in out.items()}
-    text = (element.text or "").strip()
+    if not element.text:
+        # Rails (Hash.from_xml) reads an empty element as nil, unless it says type="string".
+        return "" if kind == "string" else None
+    text = element.text.strip()
     try:
         if kind == "integer":
             return int(text)
@@ -121,7 +126,7 @@ def _value(element: Element, depth: int) -> Any:
         if text in ("false", "0"):
             return False
         raise XmlError(f"<{element.tag}> is not a valid boolean")
-    return element.text or ""
+    return element.text
 
 
 def from_xml(raw: bytes) -> tuple[str, Any]:

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from connexion.context import operation, request
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, FormatChecker, validators
 from starlette.responses import Response
 
 from ...errors import ApiError, FieldError
 from ...responses import empty_response, json_response
 from ...validators import schema_errors
-from .railsxml import XmlError, from_xml, to_xml
+from .railsxml import XmlError, from_xml, singular, to_xml
 
 FORMATS = ("json", "xml")
 MEDIA = {"json": "application/json", "xml": "application/xml"}
@@ -70,19 +70,32 @@ def _body_schema(content_type: str = "application/json") -> dict[str, Any]:
     return operation.body_schema(content_type) or {}
 
 
-def _coerce(value: Any, schema: dict[str, Any]) -> Any:
+def _kind(schema: dict[str, Any]) -> Any:
+    # A value-or-empty field (`anyOf: [{type: number}, XmlNil]`) takes its value's type.
+    for branch in schema.get("anyOf") or ():
+        if branch.get("type") not in (None, "string"):
+            return branch["type"]
+    return schema.get("type")
+
+
+def _coerce(value: Any, schema: dict[str, Any], name: str = "") -> Any:
     """XML text to the JSON types the contract names (Rails coerces the same strings)."""
-    kind = schema.get("type")
+    kind = _kind(schema)
     if value is None:
         return None
     if kind == "object" and isinstance(value, dict):
         props = schema.get("properties", {})
-        return {k: _coerce(v, props.get(k, {})) for k, v in value.items()}
+        return {k: _coerce(v, props.get(k, {}), k) for k, v in value.items()}
     if kind == "object" and value == "":
         return {}
     if kind == "array":
         if value == "":
             return []
+        if isinstance(value, dict) and list(value) == [singular(name)]:
+            # `<lines><line>…</line></lines>` without type="array" (Rails would need the
+            # attribute): the wrapped items.
+            value = value[singular(name)]
+            value = value if isinstance(value, list) else [value]
         if isinstance(value, list):
             return [_coerce(v, schema.get("items", {})) for v in value]
         if isinstance(value, dict):
@@ -104,9 +117,43 @@ def _coerce(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
+def _nil_passes(check: Any) -> Any:
+    def validate(validator: Any, value: Any, instance: Any, schema: dict[str, Any]) -> Any:
+        if instance is None and schema.get("type") not in ("array", "object"):
+            return
+        yield from check(validator, value, instance, schema)
+
+    return validate
+
+
+# XML has no null text: a nil field (`nil="true"` or an empty element) is a value of every
+# scalar type here, and the model's own rules answer it (422 "can't be blank", or the
+# field's default), as in Rails. Every other value meets the contract's XML schema, formats
+# included; a nil list or object (`<lines></lines>` without type="array") is refused.
+XmlValidator = validators.extend(
+    Draft4Validator, {name: _nil_passes(Draft4Validator.VALIDATORS[name]) for name in ("type", "enum", "anyOf")}
+)
+
+
+def _nil_numbers(value: Any, schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Fields given as nil where the XML schema wants a number (no empty alternative)."""
+    out: list[str] = []
+    if not isinstance(value, dict):
+        return out
+    for key, item in value.items():
+        sub = (schema.get("properties") or {}).get(key) or {}
+        name = f"{prefix}.{key}" if prefix else key
+        if item is None and sub.get("type") in ("number", "integer"):
+            out.append(name)
+        elif isinstance(item, list):
+            for n, element in enumerate(item):
+                out.extend(_nil_numbers(element, sub.get("items") or {}, f"{name}[{n}]"))
+    return out
+
+
 def read_body(format: str, body: Any, root: str) -> dict[str, Any]:
     """The request body as a dict, from JSON (validated by Connexion), a form, or XML (parsed
-    safely here and validated against the same schema)."""
+    safely here and validated against the contract's XML schema)."""
     if body is None:
         return {}
     if isinstance(body, (bytes, bytearray)):
@@ -114,15 +161,20 @@ def read_body(format: str, body: Any, root: str) -> dict[str, Any]:
             name, value = from_xml(bytes(body))
         except XmlError as exc:
             raise ApiError(400, "invalid_body", str(exc), origin="body") from exc
-        schema = _body_schema("application/json")
+        schema = _body_schema("application/xml")
         if name != root:
-            raise unexpected([name], allowed_params(schema))
-        value = _coerce({} if value == "" else value, {**schema, "type": "object"})
+            raise unexpected([name], allowed_params(_body_schema()))
+        value = _coerce({} if value in ("", None) else value, {**schema, "type": "object"})
         if not isinstance(value, dict):
             raise ApiError(400, "invalid_body", f"<{root}> must contain elements", origin="body")
-        fields = schema_errors(Draft4Validator(schema), value)
+        fields = schema_errors(XmlValidator(schema, format_checker=FormatChecker()), value)
         if fields:
             raise ApiError(400, "invalid_data", "Invalid data", fields=fields, origin="validation")
+        nil_numbers = _nil_numbers(value, schema)
+        if nil_numbers:
+            # Rails' numericality validation: a nil number is refused with the model's errors.
+            fields = [FieldError(name, "is not a number") for name in nil_numbers]
+            raise ApiError(422, "invalid_data", "Invalid data", fields=fields)
         return value
     if isinstance(body, dict):
         return dict(body)
