@@ -257,7 +257,8 @@ def test_xml_nil_reads_the_rails_way(client):
     r = post("clients", b"<client><name>Nube</name><discount-percent/></client>")
     assert r.status_code == 422 and r.json()["errors"]["discount_percent"] == ["is not a number"]
     # A wrapped list without type="array" is the list; the text "null" is just text.
-    doc = b"<invoice><client-id>2</client-id><lines><line><description>a</description><price>10</price></line></lines></invoice>"
+    line = b"<line><description>a</description><price>10</price></line>"
+    doc = b"<invoice><client-id>2</client-id><lines>" + line + b"</lines></invoice>"
     r = post("invoices", doc)
     assert r.status_code == 200, r.text
     assert [ln["description"] for ln in r.json()["lines"]] == ["a"]
