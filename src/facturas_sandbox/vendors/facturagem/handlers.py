@@ -118,7 +118,7 @@ def _user_json(tenant: Tenant, user: dict[str, Any], api_key: str, format: str) 
     }
 
 
-async def create_session(format: str, body: Any = None, **_: Any) -> Response:
+async def create_session(format: str, body: Any = None) -> Response:
     data = read_body(format, body, "session")
     check_params(data)
     login, password = data.get("login"), data.get("password")
@@ -140,7 +140,7 @@ async def create_session(format: str, body: Any = None, **_: Any) -> Response:
     return render(format, "user", _user_json(tenant, user[0], api_key, format))
 
 
-async def delete_session(format: str, **_: Any) -> Response:
+async def delete_session(format: str) -> Response:
     check_params()
     tenant = current_tenant()
     sandbox = current_sandbox()
@@ -182,20 +182,20 @@ def _account_json(account: dict[str, Any], format: str) -> dict[str, Any]:
     return _dec(body)
 
 
-async def get_current_account(format: str, **_: Any) -> Response:
+async def get_current_account(format: str) -> Response:
     check_params()
     tenant = current_tenant()
     user = _current_user(tenant)
     return render(format, "account", _account_json(rec.accounts(tenant.store).get(user["account_id"]), format))
 
 
-async def get_account(format: str, id: str, **_: Any) -> Response:
+async def get_account(format: str, id: str) -> Response:
     check_params()
     tenant = current_tenant()
     return render(format, "account", _account_json(_account_or_404(tenant, id), format))
 
 
-async def update_account(format: str, id: str, body: Any = None, **_: Any) -> Response:
+async def update_account(format: str, id: str, body: Any = None) -> Response:
     data = read_body(format, body, "account")
     check_params(data)
     tenant = current_tenant()
@@ -285,7 +285,7 @@ def _collection_links(path: str, format: str, page: int | None, count: int) -> l
     return links
 
 
-async def list_clients(format: str, account_id: str, page: int | None = None, **_: Any) -> Response:
+async def list_clients(format: str, account_id: str, page: int | None = None) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
@@ -297,7 +297,7 @@ async def list_clients(format: str, account_id: str, page: int | None = None, **
     return render(format, "hash", {"clients": items, "page": page or 1, "links": links})
 
 
-async def create_client(format: str, account_id: str, body: Any = None, **_: Any) -> Response:
+async def create_client(format: str, account_id: str, body: Any = None) -> Response:
     data = read_body(format, body, "client")
     check_params(data)
     tenant = current_tenant()
@@ -319,14 +319,14 @@ async def create_client(format: str, account_id: str, body: Any = None, **_: Any
     return render(format, "client", _client_json(account, client, format))
 
 
-async def get_client(format: str, account_id: str, id: int, **_: Any) -> Response:
+async def get_client(format: str, account_id: str, id: int) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
     return render(format, "client", _client_json(account, _client_or_404(tenant, account, id), format))
 
 
-async def update_client(format: str, account_id: str, id: int, body: Any = None, **_: Any) -> Response:
+async def update_client(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "client")
     check_params(data)
     tenant = current_tenant()
@@ -341,7 +341,7 @@ async def update_client(format: str, account_id: str, id: int, body: Any = None,
     return no_content()
 
 
-async def delete_client(format: str, account_id: str, id: int, **_: Any) -> Response:
+async def delete_client(format: str, account_id: str, id: int) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
@@ -413,7 +413,7 @@ async def _list(format: str, account: dict[str, Any], found: list[dict[str, Any]
     return render(format, "hash", {"invoices": items, "page": page or 1, "links": links})
 
 
-async def list_invoices(format: str, account_id: str, page: int | None = None, **_: Any) -> Response:
+async def list_invoices(format: str, account_id: str, page: int | None = None) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
@@ -421,9 +421,7 @@ async def list_invoices(format: str, account_id: str, page: int | None = None, *
     return await _list(format, account, found, f"/accounts/{rec.account_param(account)}/invoices", page)
 
 
-async def list_client_invoices(
-    format: str, account_id: str, client_id: int, page: int | None = None, **_: Any
-) -> Response:
+async def list_client_invoices(format: str, account_id: str, client_id: int, page: int | None = None) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
@@ -452,7 +450,7 @@ def _prefill(account: dict[str, Any], client: dict[str, Any] | None) -> dict[str
 
 
 async def new_invoice(
-    format: str, account_id: str, client_id: int | None = None, invoice_id: int | None = None, **_: Any
+    format: str, account_id: str, client_id: int | None = None, invoice_id: int | None = None
 ) -> Response:
     check_params()
     tenant = current_tenant()
@@ -524,7 +522,7 @@ def _build_invoice(
     return computed, errors
 
 
-async def create_invoice(format: str, account_id: str, body: Any = None, **_: Any) -> Response:
+async def create_invoice(format: str, account_id: str, body: Any = None) -> Response:
     data = read_body(format, body, "invoice")
     check_params(data)
     tenant = current_tenant()
@@ -550,14 +548,14 @@ async def create_invoice(format: str, account_id: str, body: Any = None, **_: An
     return render(format, "invoice", _invoice_json(account, invoice, format))
 
 
-async def get_invoice(format: str, account_id: str, id: int, **_: Any) -> Response:
+async def get_invoice(format: str, account_id: str, id: int) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
     return render(format, "invoice", _invoice_json(account, _invoice_or_404(tenant, account, id), format))
 
 
-async def update_invoice(format: str, account_id: str, id: int, body: Any = None, **_: Any) -> Response:
+async def update_invoice(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "invoice")
     check_params(data)
     tenant = current_tenant()
@@ -573,7 +571,7 @@ async def update_invoice(format: str, account_id: str, id: int, body: Any = None
     return no_content()
 
 
-async def delete_invoice(format: str, account_id: str, id: int, **_: Any) -> Response:
+async def delete_invoice(format: str, account_id: str, id: int) -> Response:
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
@@ -584,7 +582,7 @@ async def delete_invoice(format: str, account_id: str, id: int, **_: Any) -> Res
 
 
 # -- payments --------------------------------------------------------------------------------
-async def create_payment(format: str, account_id: str, id: int, body: Any = None, **_: Any) -> Response:
+async def create_payment(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "payment")
     check_params(data)
     tenant = current_tenant()
@@ -624,7 +622,7 @@ async def create_payment(format: str, account_id: str, id: int, body: Any = None
 
 
 # -- countries -------------------------------------------------------------------------------
-async def list_countries(format: str, **_: Any) -> Response:
+async def list_countries(format: str) -> Response:
     check_params()
     return render(
         format,
