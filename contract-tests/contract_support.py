@@ -8,6 +8,7 @@ raise them with SANDBOX_CONTRACT_EXAMPLES / SANDBOX_CONTRACT_STEPS for a deeper 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -33,9 +34,21 @@ def schemathesis_config(auth: dict[str, dict[str, str]], **overrides: Any) -> sc
     return schemathesis.Config.from_dict(data)
 
 
-def run_contract(app: Any, openapi_path: str, api: str, config: schemathesis.Config) -> Verdict:
-    """Every phase and every check; fails with the runner's readable summary."""
+def run_contract(
+    app: Any,
+    openapi_path: str,
+    api: str,
+    config: schemathesis.Config,
+    prepare: Callable[[Any], None] | None = None,
+) -> Verdict:
+    """Every phase and every check; fails with the runner's readable summary.
+
+    `prepare` receives the loaded schema before the run, e.g. to register an auth provider
+    (`schema.auth(...)`) when one key cannot serve every operation.
+    """
     schema = schemathesis.openapi.from_asgi(openapi_path, app, config=config)
+    if prepare is not None:
+        prepare(schema)
     verdict = run(schema, api)
     assert verdict.conforms, verdict.summary()
     # A run that checked nothing must not pass: every phase has to have exercised the API.

@@ -162,7 +162,11 @@ def to_api_error(exc: BaseException) -> ApiError:
     return ApiError(500, "internal_error", "The sandbox failed to handle this request", origin="server")
 
 
-def render_error(mount: Mount | None, error: ApiError) -> Response:
+def render_error(mount: Mount | None, error: ApiError, path: str | None = None) -> Response:
+    # The request path travels with the error: an API that picks its representation from the
+    # URL (FACTURAgem's `.json` / `.xml`) renders errors in the same representation.
+    if path is not None:
+        error.extra.setdefault("path", path)
     api = mount.api if mount is not None else CONTROL_PLANE
     response = api.error_response(error)
     for name, value in error.headers.items():
@@ -182,7 +186,7 @@ async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionR
     translate = getattr(mount.api, "translate_error", None) if mount is not None else None
     if translate is not None:
         error = translate(error, request.scope)
-    response = render_error(mount, error)
+    response = render_error(mount, error, request.scope.get("path"))
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,

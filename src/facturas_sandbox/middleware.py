@@ -107,7 +107,7 @@ class SandboxMiddleware:
                 if length.isdigit()
                 else ApiError(400, "invalid_header", "Content-Length is not a number", origin="body")
             )
-            await _send_error(mount, error, send)
+            await _send_error(mount, error, send, scope.get("path"))
             return
 
         vendor = mount is not None and mount.name in self.sandbox.vendors
@@ -288,9 +288,9 @@ async def _send_preflight(mount: Mount | None, headers: Headers, send: Send) -> 
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _send_error(mount: Mount | None, error: ApiError, send: Send) -> None:
+async def _send_error(mount: Mount | None, error: ApiError, send: Send, path: str | None = None) -> None:
     from .app import render_error
 
-    response = render_error(mount, error)
+    response = render_error(mount, error, path)
     await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})

@@ -7,11 +7,12 @@ from .base import Secret, Vendor
 
 def all_vendors() -> list[Vendor]:
     # Imported here so a broken vendor package fails loudly at start-up, not at import.
+    from .facturagem import VENDOR as facturagem
     from .facturala import VENDOR as facturala
     from .facturascripts import VENDOR as facturascripts
     from .facturovia import VENDOR as facturovia
 
-    return [facturovia, facturascripts, facturala]
+    return [facturovia, facturascripts, facturala, facturagem]
 
 
 def vendor_names() -> list[str]:

@@ -1,0 +1,86 @@
+"""FACTURAgem (Spanish Rails SaaS): sessions with api keys, `.json`/`.xml`, links, strict params."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.responses import Response
+
+from ...contracts import fixtures_dir
+from ...errors import ApiError
+from ...responses import json_response
+from ...tenants import Tenant
+from ..base import Secret
+from . import handlers
+from .auth import API, API_KEY_ROLE, LOGIN_ROLE, login_secret
+from .railsxml import to_xml
+from .representation import full_messages
+
+# Stable and documented (README, docs/facturagem.md): the demo tenant's FACTURAgem user.
+DEMO_LOGIN = "demo"
+DEMO_PASSWORD = "demo-facturagem-2026"
+FORMAT_ERROR = "is not one of ['json', 'xml']"
+
+
+class Facturagem:
+    name = "facturagem"
+    title = "FACTURAgem"
+    base_path = "/api/v1"
+    handlers = handlers
+
+    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
+        if demo:
+            return {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+        return {"login": "user_" + secrets.token_hex(6), "password": secrets.token_urlsafe(18)}
+
+    def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
+        out = [Secret(login_secret(credentials["login"], credentials["password"]), LOGIN_ROLE)]
+        if credentials.get("api_key"):
+            out.append(Secret(credentials["api_key"], API_KEY_ROLE))
+        return out
+
+    def seed(self, tenant: Tenant) -> None:
+        with open(fixtures_dir() / "facturagem.json", encoding="utf-8") as fh:
+            data = json.load(fh)
+        from .fixtures import load
+
+        load(tenant, data)
+
+    def error_response(self, error: ApiError) -> Response:
+        path = str(error.extra.get("path") or "")
+        format = "xml" if path.endswith(".xml") else "json"
+        status = error.status
+        if error.origin == "validation" and FORMAT_ERROR in error.message:
+            # `.html`, `.csv`…: Rails answers 406 Not Acceptable for a format it does not serve.
+            status, format = 406, "json"
+            errors = {"base": ["Not Acceptable: use .json or .xml"]}
+        elif error.fields:
+            errors: dict[str, list[str]] = {}
+            for f in error.fields:
+                errors.setdefault(f.field or "base", []).append(f.message)
+        else:
+            errors = {"base": [error.message]}
+        if error.origin in ("validation", "body") and status == 400 and error.code != "invalid_body":
+            status = 422  # Rails: parameters that do not validate are Unprocessable Entity
+        body: dict[str, Any] = {"errors": errors}
+        if "allowed_params" in error.extra:
+            body["allowed_params"] = error.extra["allowed_params"]
+        headers = {"WWW-Authenticate": 'Token realm="facturagem"'} if status == 401 else None
+        if format == "xml":
+            xml = to_xml("hash", {**body, "errors": full_messages(errors)})
+            return Response(xml, status_code=status, media_type="application/xml", headers=headers)
+        return json_response(body, status, headers)
+
+    def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:
+        return [
+            f"curl -X POST {base_url}/session.json"
+            f" -d login={credentials['login']} -d password={credentials['password']}",
+            f"curl '{base_url}/accounts.json?api_key=<api_key from the session>'",
+        ]
+
+
+VENDOR = Facturagem()
+
+__all__ = ["API", "DEMO_LOGIN", "DEMO_PASSWORD", "VENDOR"]
