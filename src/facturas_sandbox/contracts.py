@@ -45,10 +45,14 @@ def contract_path(name: str) -> Path:
     return openapi_dir() / f"{name}.yaml"
 
 
+# libyaml's C parser reads the big contracts four times faster than the pure-Python one.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _load(path: str, mtime: float) -> dict[str, Any]:
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_Loader)  # a safe loader, C or Python
 
 
 def load_contract(name: str) -> dict[str, Any]:
