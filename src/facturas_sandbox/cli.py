@@ -42,6 +42,13 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--public-url", help="the URL clients use to reach the sandbox, if not host:port")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=None,
+        help="seconds a client may take to send a request's headers (10) and its body (15); then the "
+        "connection is closed (headers) or answered 408 (body)",
+    )
+    parser.add_argument(
         "--reload",
         action="store_true",
         help="restart when the contracts, fixtures or code change (use a --data-dir to keep data across reloads)",
@@ -57,6 +64,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         fsync=args.fsync,
         operator_token=args.operator_token,
         public_url=args.public_url,
+        **({"body_timeout": args.request_timeout} if args.request_timeout else {}),
     )
 
 
@@ -90,16 +98,20 @@ def serve(args: argparse.Namespace) -> int:
     from .app import SETTINGS_ENV, create_app
     from .contracts import fixtures_dir, openapi_dir
     from .sandbox import Sandbox
+    from .server import TIMEOUT_ENV as HEADER_TIMEOUT_ENV
+    from .server import uvicorn_options
     from .store import StoreError
 
     settings = settings_from_args(args)
+    if args.request_timeout:
+        os.environ[HEADER_TIMEOUT_ENV] = str(args.request_timeout)
     try:
         sandbox = Sandbox.open(settings)
     except StoreError as exc:
         print(f"facturas-sandbox: {exc}", file=sys.stderr)
         return 2
     print(banner(settings, sandbox), flush=True)
-    common = {"host": settings.host, "port": settings.port, "log_level": args.log_level}
+    common = {"host": settings.host, "port": settings.port, "log_level": args.log_level, **uvicorn_options()}
     if args.reload:
         # The reloader runs the app in a child process that it restarts on every change; this
         # process only watches, so it hands the data directory over.

@@ -40,6 +40,12 @@ class BodyTooLarge(ApiError):
         super().__init__(413, "payload_too_large", f"The request body exceeds {limit} bytes", origin="limit")
 
 
+class BodyTimeout(ApiError):
+    def __init__(self, seconds: float) -> None:
+        message = f"The request body did not arrive within {seconds:g} s"
+        super().__init__(408, "request_timeout", message, origin="limit")
+
+
 class DroppedConnection(Exception):
     """Raised after part of a response was sent: the server closes the connection mid-answer."""
 
@@ -112,8 +118,9 @@ class SandboxMiddleware:
 
         vendor = mount is not None and mount.name in self.sandbox.vendors
         exchange = _Exchange(scope) if vendor else None
+        receive = _limited(receive, limit, self.sandbox.settings.body_timeout, exchange)
         try:
-            await self.app(scope, _limited(receive, limit, exchange), _decorate(scope, mount, send, exchange))
+            await self.app(scope, receive, _decorate(scope, mount, send, exchange))
         finally:
             if exchange is not None and mount is not None:
                 self._journal(mount, exchange)
@@ -222,14 +229,23 @@ def _body_limit(sandbox: Sandbox, headers: Headers) -> int:
     return sandbox.settings.max_body_bytes
 
 
-def _limited(receive: Receive, limit: int, exchange: _Exchange | None) -> Receive:
-    # Bodies without Content-Length (chunked) are counted as they arrive.
+def _limited(receive: Receive, limit: int, timeout: float, exchange: _Exchange | None) -> Receive:
+    # Bodies without Content-Length (chunked) are counted as they arrive, and a body that
+    # stalls gets 408 instead of holding the connection. Once the body is complete, receive()
+    # only waits for the client to disconnect, which has no deadline.
     seen = 0
+    complete = False
 
     async def wrapped() -> Message:
-        nonlocal seen
-        message = await receive()
+        nonlocal seen, complete
+        if complete:
+            return await receive()
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except TimeoutError:
+            raise BodyTimeout(timeout) from None
         if message["type"] == "http.request":
+            complete = not message.get("more_body", False)
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > limit:

@@ -28,6 +28,7 @@ class Settings:
     seed_demo: bool = True
     public_url: str | None = None  # how clients reach us, for absolute URLs (PDF links)
     operator_token: str | None = None  # manages every tenant through the control plane
+    body_timeout: float = 15.0  # seconds a client may take to send its body (then 408)
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -83,13 +83,15 @@ def _free_socket(host: str) -> socket.socket:
 def running_sandbox(data_dir: Path | None = None, *, startup_timeout: float = 30) -> Iterator[RunningSandbox]:
     """Serve every API on a free loopback port until the block ends."""
     from .app import create_app  # Connexion is imported only when a sandbox is wanted
+    from .server import uvicorn_options
 
     host = "127.0.0.1"
     sock = _free_socket(host)
     port = sock.getsockname()[1]
     operator = "op_" + secrets.token_hex(16)
     settings = Settings(data_dir=data_dir, host=host, port=port, operator_token=operator)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on", **uvicorn_options())
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="facturas-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
