@@ -12,6 +12,7 @@ from typing import Any
 
 import schemathesis
 
+from facturas_sandbox.conformance.rules import RULE_NAMES
 from facturas_sandbox.conformance.runner import Verdict, run
 
 MAX_EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_EXAMPLES", "25"))
@@ -34,11 +35,14 @@ def schemathesis_config(auth: dict[str, dict[str, str]], **overrides: Any) -> sc
 
 
 def run_contract(app: Any, openapi_path: str, api: str, config: schemathesis.Config) -> Verdict:
-    """Every phase and every check; fails with the runner's readable summary."""
+    """Every phase and every check (the business rules of conformance/rules.py included);
+    fails with the runner's readable summary."""
     schema = schemathesis.openapi.from_asgi(openapi_path, app, config=config)
     verdict = run(schema, api)
     assert verdict.conforms, verdict.summary()
     # A run that checked nothing must not pass: every phase has to have exercised the API.
     for phase in PHASES:
         assert verdict.checks_by_phase.get(phase, 0) > 0, f"{phase} ran no check: {verdict.checks_by_phase}"
+    ran = {name for op in verdict.operations.values() for name in op.passed}
+    assert set(RULE_NAMES) <= ran, f"business rules that never ran: {set(RULE_NAMES) - ran}"
     return verdict

@@ -15,6 +15,8 @@ from typing import Any
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.schemas import BaseSchema
 
+from . import rules
+
 Progress = Callable[[str], None]
 
 
@@ -136,6 +138,15 @@ def _record(verdict: Verdict, recorder: Any, phase: str, fallback_label: str) ->
 def run(schema: BaseSchema, api: str, progress: Progress | None = None) -> Verdict:
     """Run every configured phase and check of `schema` and collect the verdict."""
     verdict = Verdict(api=api)
+    rules.activate(api)
+    try:
+        _execute(schema, verdict, progress)
+    finally:
+        rules.activate(None)
+    return verdict
+
+
+def _execute(schema: BaseSchema, verdict: Verdict, progress: Progress | None) -> None:
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted) and progress:
             progress(f"phase {event.phase.name.value}")
@@ -159,4 +170,3 @@ def run(schema: BaseSchema, api: str, progress: Progress | None = None) -> Verdi
                         "(run)", "after_run", getattr(failure, "code", ""), failure.title, failure.message, "", "final"
                     )
                 )
-    return verdict
