@@ -59,6 +59,9 @@ class Document:
     quantities: dict[str, Decimal] = field(default_factory=dict)
     total: Decimal = Decimal(0)
     refunds: Any = None  # identity of the invoice a rectificative refunds
+    # Every line amount is >= 0: only then can a partial refund's total be compared with the
+    # original's (a refund of one line of a mixed-sign invoice may exceed its total).
+    nonnegative_lines: bool = False
 
 
 class Adapter:
@@ -114,7 +117,12 @@ class Facturovia(Adapter):
             match = _FV_NUMBER.match(number) if isinstance(number, str) else None
             issued = kind == "invoice" and raw.get("status") == "issued"
             quantities: dict[str, Decimal] = {}
+            nonnegative = True
             for item in raw["items"]:
+                try:
+                    nonnegative = nonnegative and dec(item.get("net")) >= 0
+                except ValueError:
+                    nonnegative = False
                 key = item.get("reference") or item.get("description")
                 try:
                     quantities[key] = quantities.get(key, Decimal(0)) + dec(item.get("quantity"))
@@ -141,6 +149,7 @@ class Facturovia(Adapter):
                     quantities=quantities,
                     total=total,
                     refunds=("invoice", raw.get("original_invoice_id")) if raw.get("is_corrective") else None,
+                    nonnegative_lines=nonnegative,
                 )
             )
         return docs
