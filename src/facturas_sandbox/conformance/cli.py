@@ -18,6 +18,7 @@ from ..cli import command
 from ..contracts import contract_path, load_contract
 from .profiles import operation_overrides
 from .rules import RULE_NAMES
+from .runner import only_operations
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 DEFAULT_MAX_EXAMPLES = 20
@@ -206,6 +207,8 @@ def build_config(args: argparse.Namespace, contract: dict[str, Any]) -> dict[str
     if parameters:
         data["parameters"] = parameters
     overrides = operation_overrides(args.api)
+    if args.operation_id or args.path_regex:
+        overrides.append(only_operations(args.operation_id, args.path_regex))
     if overrides:
         data["operations"] = overrides
     return data
@@ -256,8 +259,6 @@ def _conform(args: argparse.Namespace) -> int:
     _check_names_known(data)
     register_formats()
     schema = schemathesis.openapi.from_dict(contract, config=schemathesis.Config.from_dict(data))
-    if args.operation_id or args.path_regex:
-        schema = schema.include(operation_id=args.operation_id or None, path_regex=args.path_regex)
 
     def progress(line: str) -> None:
         if not args.quiet:

@@ -93,6 +93,17 @@ class Verdict:
         return result
 
 
+def only_operations(operation_ids: list[str] | None = None, path_regex: str | None = None) -> dict[str, Any]:
+    """A Schemathesis `operations` config entry that disables every other operation. The
+    engine reads operation filters from the config; `schema.include()` does not reach it."""
+    entry: dict[str, Any] = {"enabled": False}
+    if operation_ids:
+        entry["exclude-operation-id"] = list(operation_ids)
+    if path_regex:
+        entry["exclude-path-regex"] = path_regex
+    return entry
+
+
 def _case_label(recorder: Any, case_id: str, fallback: str) -> str:
     node = recorder.cases.get(case_id)
     if node is None:
