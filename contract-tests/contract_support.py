@@ -13,6 +13,7 @@ from typing import Any
 
 import schemathesis
 
+from facturas_sandbox.conformance.rules import RULE_NAMES
 from facturas_sandbox.conformance.runner import Verdict, run
 
 MAX_EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_EXAMPLES", "25"))
@@ -41,7 +42,8 @@ def run_contract(
     config: schemathesis.Config,
     prepare: Callable[[Any], None] | None = None,
 ) -> Verdict:
-    """Every phase and every check; fails with the runner's readable summary.
+    """Every phase and every check (the business rules of conformance/rules.py included);
+    fails with the runner's readable summary.
 
     `prepare` receives the loaded schema before the run, e.g. to register an auth provider
     (`schema.auth(...)`) when one key cannot serve every operation.
@@ -54,4 +56,6 @@ def run_contract(
     # A run that checked nothing must not pass: every phase has to have exercised the API.
     for phase in PHASES:
         assert verdict.checks_by_phase.get(phase, 0) > 0, f"{phase} ran no check: {verdict.checks_by_phase}"
+    ran = {name for op in verdict.operations.values() for name in op.passed}
+    assert set(RULE_NAMES) <= ran, f"business rules that never ran: {set(RULE_NAMES) - ran}"
     return verdict

@@ -139,8 +139,15 @@ def _quiet_third_party_warnings() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="connexion")
 
 
+def _load_commands() -> None:
+    # The QA commands live beside the code they drive; importing them registers them.
+    from .conformance import cli as _conformance  # noqa: F401
+    from .conformance import proxy as _proxy  # noqa: F401
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet_third_party_warnings()
+    _load_commands()
     parser = argparse.ArgumentParser(prog="facturas-sandbox", description="Contract-first sandbox for invoicing APIs")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name, (configure, _) in _COMMANDS.items():

@@ -15,6 +15,8 @@ from typing import Any
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.schemas import BaseSchema
 
+from . import rules
+
 Progress = Callable[[str], None]
 
 
@@ -91,6 +93,17 @@ class Verdict:
         return result
 
 
+def only_operations(operation_ids: list[str] | None = None, path_regex: str | None = None) -> dict[str, Any]:
+    """A Schemathesis `operations` config entry that disables every other operation. The
+    engine reads operation filters from the config; `schema.include()` does not reach it."""
+    entry: dict[str, Any] = {"enabled": False}
+    if operation_ids:
+        entry["exclude-operation-id"] = list(operation_ids)
+    if path_regex:
+        entry["exclude-path-regex"] = path_regex
+    return entry
+
+
 def _case_label(recorder: Any, case_id: str, fallback: str) -> str:
     node = recorder.cases.get(case_id)
     if node is None:
@@ -136,6 +149,15 @@ def _record(verdict: Verdict, recorder: Any, phase: str, fallback_label: str) ->
 def run(schema: BaseSchema, api: str, progress: Progress | None = None) -> Verdict:
     """Run every configured phase and check of `schema` and collect the verdict."""
     verdict = Verdict(api=api)
+    rules.activate(api)
+    try:
+        _execute(schema, verdict, progress)
+    finally:
+        rules.activate(None)
+    return verdict
+
+
+def _execute(schema: BaseSchema, verdict: Verdict, progress: Progress | None) -> None:
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted) and progress:
             progress(f"phase {event.phase.name.value}")
@@ -159,4 +181,3 @@ def run(schema: BaseSchema, api: str, progress: Progress | None = None) -> Verdi
                         "(run)", "after_run", getattr(failure, "code", ""), failure.title, failure.message, "", "final"
                     )
                 )
-    return verdict

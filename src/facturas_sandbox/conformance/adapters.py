@@ -1,0 +1,357 @@
+"""How each API shows its invoices, for the business rules in `rules.py`.
+
+An adapter finds the documents in a response body and states each API's own arithmetic, as
+its contract documents it (and the sandbox's vendor packages implement it):
+
+- Facturovia: line net = round(quantity × unit_price × (100 − discount)/100); bases summed per
+  VAT rate, each rate's VAT rounded once; total = subtotal + VAT.
+- Facturala: unit values include VAT; item total = round(q × unit) − round(q × unit × discount%);
+  subTotalNoDiscounts = round(total / (1 + rate)), taxes = round(subTotal × rate), rate 16 or 19.
+- FacturaScripts (Calculator): total = round(neto + totalsuplidos + totaliva + totalrecargo −
+  totalirpf, 2).
+
+Amounts are compared exactly as Decimals (bodies are parsed with `parse_float=Decimal`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def dec(value: Any) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not an amount: {value!r}")
+    try:
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+
+
+def same(shown: Any, expected: Decimal) -> bool:
+    """Equal, or equal as the IEEE doubles most JSON codecs (the sandbox's included) turn
+    numbers into: beyond 15-17 significant digits a JSON amount cannot carry its cents."""
+    value = dec(shown)
+    return value == expected or float(value) == float(expected)
+
+
+@dataclass
+class Document:
+    label: str
+    raw: dict[str, Any]
+    id: Any = None  # the server's id, when documents have one besides their number
+    identity: Any = None  # what the ledgers key on
+    series: Any = None
+    number: str | None = None
+    sequence: int | None = None  # the correlative part of the number
+    issued: bool = False
+    fingerprint: Any = None  # what must never change once issued
+    quantities: dict[str, Decimal] = field(default_factory=dict)
+    total: Decimal = Decimal(0)
+    refunds: Any = None  # identity of the invoice a rectificative refunds
+    # Every line amount is >= 0: only then can a partial refund's total be compared with the
+    # original's (a refund of one line of a mixed-sign invoice may exceed its total).
+    nonnegative_lines: bool = False
+
+
+class Adapter:
+    name = ""
+
+    def documents(self, case: Any, body: Any) -> list[Document]:
+        return []
+
+    def totals_problem(self, doc: Document) -> str | None:
+        return None
+
+    def creates_document(self, case: Any) -> bool:
+        return False
+
+    def is_complete_listing(self, case: Any, response: Any) -> bool:
+        return False
+
+    def edited_identity(self, case: Any) -> Any:
+        """The issued document this request would change, if it is an edit or a deletion."""
+        return None
+
+
+def _method(case: Any) -> str:
+    return case.method.upper()
+
+
+# -- Facturovia --------------------------------------------------------------------------------
+_FV_NUMBER = re.compile(r"^([A-Z]*)(\d{4})-(\d+)$")
+
+
+class Facturovia(Adapter):
+    name = "facturovia"
+
+    def _dicts(self, body: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(body, dict):
+            if isinstance(body.get("data"), list):
+                yield from (d for d in body["data"] if isinstance(d, dict))
+            elif isinstance(body.get("invoice"), dict):
+                yield body["invoice"]
+            else:
+                yield body
+
+    def documents(self, case: Any, body: Any) -> list[Document]:
+        path = case.operation.path
+        if not (path.startswith("/invoices") or path.startswith("/quotes")):
+            return []
+        docs = []
+        for raw in self._dicts(body):
+            if not isinstance(raw.get("items"), list) or "total" not in raw:
+                continue
+            kind = "quote" if "quote_date" in raw else "invoice"
+            number = raw.get("number")
+            match = _FV_NUMBER.match(number) if isinstance(number, str) else None
+            issued = kind == "invoice" and raw.get("status") == "issued"
+            quantities: dict[str, Decimal] = {}
+            nonnegative = True
+            for item in raw["items"]:
+                try:
+                    nonnegative = nonnegative and dec(item.get("net")) >= 0
+                except ValueError:
+                    nonnegative = False
+                key = item.get("reference") or item.get("description")
+                try:
+                    quantities[key] = quantities.get(key, Decimal(0)) + dec(item.get("quantity"))
+                except ValueError:
+                    continue
+            try:
+                total = dec(raw.get("total"))
+            except ValueError:
+                total = Decimal(0)
+            docs.append(
+                Document(
+                    label=f"{kind} {number or '(draft)'} ({raw.get('id')})",
+                    raw=raw,
+                    id=raw.get("id"),
+                    identity=(kind, raw.get("id")),
+                    series=(kind, match.group(1), match.group(2)) if match else None,
+                    number=number if match else None,
+                    sequence=int(match.group(3)) if match else None,
+                    issued=issued,
+                    fingerprint={
+                        k: raw.get(k)
+                        for k in ("number", "invoice_date", "client_id", "currency", "items", "subtotal", "total")
+                    },
+                    quantities=quantities,
+                    total=total,
+                    refunds=("invoice", raw.get("original_invoice_id")) if raw.get("is_corrective") else None,
+                    nonnegative_lines=nonnegative,
+                )
+            )
+        return docs
+
+    def totals_problem(self, doc: Document) -> str | None:
+        raw = doc.raw
+        try:
+            bases: dict[Decimal, Decimal] = {}
+            for n, item in enumerate(raw["items"]):
+                quantity, price = dec(item["quantity"]), dec(item["unit_price"])
+                discount = dec(item.get("discount_percent") or 0)
+                net = cents(quantity * price * (HUNDRED - discount) / HUNDRED)
+                if "net" in item and not same(item["net"], net):
+                    return f"items[{n}].net is {item['net']}, the line gives {net}"
+                rate = dec(item["vat_rate"])
+                bases[rate] = bases.get(rate, Decimal(0)) + net
+            expected = [(rate, cents(base), cents(base * rate / HUNDRED)) for rate, base in sorted(bases.items())]
+            shown = sorted((dec(g["vat_rate"]), dec(g["base"]), dec(g["vat"])) for g in raw.get("vat_breakdown") or [])
+            if len(shown) != len(expected) or not all(
+                a[0] == b[0] and same(a[1], b[1]) and same(a[2], b[2]) for a, b in zip(shown, expected, strict=True)
+            ):
+                return f"vat_breakdown is {_fmt(shown)}, the lines give {_fmt(expected)} (VAT rounded per rate)"
+            subtotal = sum((b for _, b, _ in expected), Decimal(0))
+            vat = sum((v for _, _, v in expected), Decimal(0))
+            for name, value in (("subtotal", subtotal), ("total_vat", vat), ("total", subtotal + vat)):
+                if not same(raw[name], value):
+                    return f"{name} is {raw[name]}, the lines give {value}"
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"cannot reconcile totals: {exc}"
+        return None
+
+    def creates_document(self, case: Any) -> bool:
+        path = case.operation.path
+        return _method(case) == "POST" and path in (
+            "/invoices",
+            "/quotes",
+            "/invoices/{id}/correct",
+            "/invoices/{id}/rectify",
+        )
+
+    def is_complete_listing(self, case: Any, response: Any) -> bool:
+        return _method(case) == "GET" and case.operation.path in ("/invoices", "/quotes") and not case.query
+
+    def edited_identity(self, case: Any) -> Any:
+        if case.operation.path == "/invoices/{id}" and _method(case) in ("PATCH", "PUT", "DELETE"):
+            return ("invoice", (case.path_parameters or {}).get("id"))
+        return None
+
+
+def _fmt(groups: list[tuple[Decimal, Decimal, Decimal]]) -> str:
+    return "[" + ", ".join(f"{r}%: base {b} VAT {v}" for r, b, v in groups) + "]"
+
+
+# -- Facturala ---------------------------------------------------------------------------------
+FACTURALA_RATES = (Decimal(16), Decimal(19))
+
+
+class Facturala(Adapter):
+    name = "facturala"
+
+    def documents(self, case: Any, body: Any) -> list[Document]:
+        if not case.operation.path.startswith("/companies/{companyId}/invoices"):
+            return []
+        company = (case.path_parameters or {}).get("companyId")
+        raws = body if isinstance(body, list) else [body]
+        docs = []
+        for raw in raws:
+            if not isinstance(raw, dict) or not isinstance(raw.get("totals"), dict) or "items" not in raw:
+                continue
+            number = raw.get("number")
+            sequence = int(number) if isinstance(number, str) and number.isdigit() else None
+            docs.append(
+                Document(
+                    label=f"invoice {number}",
+                    raw=raw,
+                    identity=(company, number),
+                    series=company,
+                    number=number,
+                    sequence=sequence,
+                    issued=True,  # numbered at creation; only its state may change afterwards
+                    fingerprint={k: raw.get(k) for k in ("creationDate", "customer", "items", "totals")},
+                )
+            )
+        return docs
+
+    def totals_problem(self, doc: Document) -> str | None:
+        raw = doc.raw
+        try:
+            total = discounts = Decimal(0)
+            for n, item in enumerate(raw["items"]):
+                gross = dec(item["quantity"]) * dec(item["unitValue"])
+                off = cents(gross * dec(item["discount"]) / HUNDRED) if item.get("discount") is not None else Decimal(0)
+                expected = cents(gross) - off
+                if not same(item["total"], expected):
+                    return f"items[{n}].total is {item['total']}, quantity × unitValue − discount gives {expected}"
+                total += expected
+                discounts += off
+            totals = raw["totals"]
+            if not same(totals["total"], total):
+                return f"totals.total is {totals['total']}, the items add up to {total}"
+            if not same(totals["discounts"], discounts):
+                return f"totals.discounts is {totals['discounts']}, the items' discounts add up to {discounts}"
+            sub, taxes = dec(totals["subTotalNoDiscounts"]), dec(totals["taxes"])
+            splits = {rate: _split_vat_included(total, rate) for rate in FACTURALA_RATES}
+            if not any(same(sub, b) and same(taxes, t) for b, t in splits.values()):
+                options = "; ".join(f"{r}%: {b} + {t}" for r, (b, t) in splits.items())
+                return f"subTotalNoDiscounts {sub} + taxes {taxes} is no VAT-included split of {total} ({options})"
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"cannot reconcile totals: {exc}"
+        return None
+
+    def creates_document(self, case: Any) -> bool:
+        return _method(case) == "POST" and case.operation.path == "/companies/{companyId}/invoices"
+
+    def is_complete_listing(self, case: Any, response: Any) -> bool:
+        return _method(case) == "GET" and case.operation.path == "/companies/{companyId}/invoices"
+
+
+def _split_vat_included(total: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    base = cents(total / (1 + rate / HUNDRED))
+    return base, cents(base * rate / HUNDRED)
+
+
+# -- FacturaScripts ----------------------------------------------------------------------------
+_FS_AMOUNTS = ("neto", "totalsuplidos", "totaliva", "totalrecargo", "totalirpf", "total")
+
+
+class FacturaScripts(Adapter):
+    name = "facturascripts"
+
+    @staticmethod
+    def _kind(case: Any) -> str | None:
+        path = case.operation.path.lower()
+        if "facturacliente" in path or "rectificativacliente" in path:
+            return "cliente"
+        if "facturaproveedor" in path:
+            return "proveedor"
+        return None
+
+    def documents(self, case: Any, body: Any) -> list[Document]:
+        kind = self._kind(case)
+        if kind is None or "linea" in case.operation.path:
+            return []
+        if isinstance(body, dict):
+            inner = body.get("doc", body.get("data", body))
+            raws = inner if isinstance(inner, list) else [inner]
+        else:
+            raws = body if isinstance(body, list) else []
+        docs = []
+        for raw in raws:
+            if not isinstance(raw, dict) or "idfactura" not in raw or "total" not in raw:
+                continue
+            try:
+                total = dec(raw["total"])
+            except ValueError:
+                total = Decimal(0)
+            numero = raw.get("numero")
+            number = str(numero) if numero not in (None, "") else None
+            series = (kind, raw.get("idempresa"), raw.get("codejercicio"), raw.get("codserie"))
+            docs.append(
+                Document(
+                    label=f"factura {raw.get('codigo') or number} (idfactura {raw['idfactura']})",
+                    raw=raw,
+                    id=str(raw["idfactura"]),
+                    identity=(kind, str(raw["idfactura"])),
+                    series=series,
+                    number=number,
+                    sequence=int(number) if number and number.isdigit() else None,
+                    issued=raw.get("editable") in (False, 0, "0"),
+                    fingerprint={
+                        k: raw.get(k)
+                        for k in ("codigo", "numero", "codserie", "fecha", "codcliente", "codproveedor", *_FS_AMOUNTS)
+                    },
+                    total=total,
+                    refunds=(kind, str(raw["idfacturarect"])) if raw.get("idfacturarect") not in (None, "") else None,
+                )
+            )
+        return docs
+
+    def totals_problem(self, doc: Document) -> str | None:
+        raw = doc.raw
+        try:
+            parts = {k: dec(raw.get(k) or 0) for k in _FS_AMOUNTS}
+        except ValueError as exc:
+            return f"cannot reconcile totals: {exc}"
+        expected = cents(
+            parts["neto"] + parts["totalsuplidos"] + parts["totaliva"] + parts["totalrecargo"] - parts["totalirpf"]
+        )
+        if not same(parts["total"], expected):
+            return f"total is {parts['total']}, neto + suplidos + IVA + recargo − IRPF gives {expected}"
+        return None
+
+    def creates_document(self, case: Any) -> bool:
+        return _method(case) == "POST" and self._kind(case) is not None and "{" not in case.operation.path
+
+    def edited_identity(self, case: Any) -> Any:
+        # A non-editable FacturaScripts invoice may still change its payment and status fields,
+        # so an accepted PUT is no violation by itself (the fingerprint is); deleting it is.
+        kind = self._kind(case)
+        if kind and _method(case) == "DELETE" and case.operation.path.endswith("/{pk}"):
+            return (kind, str((case.path_parameters or {}).get("pk")))
+        return None
+
+
+ADAPTERS: dict[str, Adapter] = {a.name: a for a in (Facturovia(), Facturala(), FacturaScripts())}
