@@ -14,12 +14,16 @@ import typing as t
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP
 from connexion.validators.json import JSONRequestBodyValidator
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 from starlette.types import Scope
 
 from .errors import ApiError, FieldError
 
 MAX_DEPTH = 64
+# OpenAPI 3.0 schemas are draft 4, whose format checker knows no `date` or `uuid`: without
+# these, "0000-00-00" passed as a date. Formats are checked with the newest checker; the
+# keywords keep draft 4 semantics.
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 JSON_NULL = object()  # the body was the JSON literal null (not an absent body)
 
 
@@ -106,7 +110,7 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
     def _validator(self) -> Draft4Validator:
         validator = getattr(self, "_compiled", None)
         if validator is None:
-            validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+            validator = Draft4RequestValidator(self._schema, format_checker=FORMAT_CHECKER)
             self._compiled = validator
         return validator
 

@@ -141,3 +141,17 @@ def test_one_tenant_never_sees_another_tenants_invoices(client: TestClient, fv: 
     assert client.get(f"{fv['base']}/invoices", params={"external_reference": ref}, headers=other_key).json()[
         "data"
     ] == [i for i in theirs if i["external_reference"] == ref]
+
+
+@pytest.mark.parametrize("bad_date", ["0000-00-00", "", "2026-02-30", "21-08-2026"])
+def test_impossible_dates_are_invalid_data(client: TestClient, fv: dict[str, Any], bad_date: str) -> None:
+    # OpenAPI 3.0 is JSON Schema draft 4, which has no `date` format: the sandbox checks it.
+    before = _invoice_count(client, fv)
+    response = client.post(
+        f"{fv['base']}/invoices",
+        json={"client_id": _client_id(client, fv), "invoice_date": bad_date, "items": [ITEM]},
+        headers=fv["rw"],
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "invoice_date"
+    assert _invoice_count(client, fv) == before
