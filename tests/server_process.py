@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -38,14 +39,20 @@ class SandboxProcess:
             *extra,
         ]
         self.proc: subprocess.Popen[bytes] | None = None
+        # A file, not a pipe: nobody reads a pipe while the test runs, and a server whose
+        # pipe fills up blocks on its next log line.
+        self.output = tempfile.TemporaryFile()
+
+    def log(self) -> str:
+        self.output.seek(0)
+        return self.output.read().decode(errors="replace")
 
     def start(self, timeout: float = 30) -> SandboxProcess:
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ})
+        self.proc = subprocess.Popen(self.cmd, stdout=self.output, stderr=subprocess.STDOUT, env={**os.environ})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
-                raise RuntimeError(f"serve exited with {self.proc.returncode}:\n{out}")
+                raise RuntimeError(f"serve exited with {self.proc.returncode}:\n{self.log()}")
             try:
                 if httpx.get(f"{self.base}/_sandbox/health", timeout=1).status_code == 200:
                     return self

@@ -42,6 +42,18 @@ from .vendors.control import CONTROL_PLANE
 log = logging.getLogger("facturas_sandbox")
 
 
+class _MultipleContentTypesFilter(logging.Filter):
+    """Connexion warns on every request to an operation that accepts several body media
+    types (FACTURAgem's JSON, XML and forms), which every vendor API here does on purpose:
+    hundreds of identical lines a second under load say nothing to a sandbox user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("this operation accepts multiple content types")
+
+
+logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleContentTypesFilter())
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
