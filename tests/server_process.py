@@ -41,7 +41,7 @@ class SandboxProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         # A file, not a pipe: nobody reads a pipe while the test runs, and a server whose
         # pipe fills up blocks on its next log line.
-        self.output = tempfile.TemporaryFile()
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
 
     def log(self) -> str:
         self.output.seek(0)
