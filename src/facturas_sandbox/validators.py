@@ -67,8 +67,10 @@ def parse_json_strict(raw: bytes, encoding: str = "utf-8") -> t.Any:
         text = raw.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise ApiError(400, "invalid_body", f"The body is not valid {encoding} text", origin="body") from exc
+    if not text:
+        return None  # no body at all
     if not text.strip():
-        return None
+        raise ApiError(400, "invalid_body", "The body is not valid JSON: it holds only whitespace", origin="body")
     if _depth(text) > MAX_DEPTH:
         raise ApiError(400, "invalid_body", f"The JSON body is nested deeper than {MAX_DEPTH} levels", origin="body")
     try:

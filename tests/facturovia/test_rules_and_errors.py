@@ -155,3 +155,9 @@ def test_impossible_dates_are_invalid_data(client: TestClient, fv: dict[str, Any
     assert response.status_code == 422
     assert response.json()["error"]["fields"][0]["field"] == "invoice_date"
     assert _invoice_count(client, fv) == before
+
+
+def test_a_whitespace_body_is_not_an_absent_body(client: TestClient, fv: dict[str, Any]) -> None:
+    response = client.post("/_sandbox/tenants", content=b"\t \n", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_body"
