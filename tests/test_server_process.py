@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -61,10 +62,14 @@ def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(
             assert http.get(f"/facturovia/api/invoices/{invoice_id}", headers=RW).json()["status"] == "issued"
 
 
-def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
+KILL_ROUNDS = 10 if os.environ.get("SANDBOX_STRESS") else 3
+
+
+def test_kill_9_loses_no_acknowledged_write_and_leaves_no_gap(tmp_path: Path) -> None:
     rng = random.Random(20261121)
     acknowledged: list[str] = []
-    for _round in range(3):
+    issued: list[str] = []
+    for _round in range(KILL_ROUNDS):
         server = SandboxProcess(tmp_path).start()
         stop = threading.Event()
 
@@ -76,10 +81,14 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
                         response = http.post(
                             "/facturovia/api/invoices", json={"client_id": client_id, "items": [ITEM]}, headers=RW
                         )
-                    except httpx.HTTPError:
-                        return  # the server died mid-request: not acknowledged
-                    if response.status_code == 201:
+                        if response.status_code != 201:
+                            continue
                         acknowledged.append(response.json()["id"])
+                        numbered = http.post(f"/facturovia/api/invoices/{response.json()['id']}/issue", headers=RW)
+                        if numbered.status_code == 200:
+                            issued.append(numbered.json()["number"])
+                    except httpx.HTTPError:
+                        return  # the server died mid-request: that one was not acknowledged
 
         threads = [threading.Thread(target=writer) for _ in range(4)]
         for t in threads:
@@ -90,11 +99,19 @@ def test_kill_9_loses_no_acknowledged_write(tmp_path: Path) -> None:
         for t in threads:
             t.join(timeout=15)
 
-    assert len(acknowledged) > 20
+    assert len(acknowledged) > 20 and len(issued) > 10
     with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
-        stored = {i["id"] for i in http.get("/facturovia/api/invoices", headers=RW).json()["data"]}
-    missing = [i for i in acknowledged if i not in stored]
-    assert missing == []
+        invoices = http.get("/facturovia/api/invoices", headers=RW).json()["data"]
+    stored = {i["id"] for i in invoices}
+    assert [i for i in acknowledged if i not in stored] == []
+    numbers = [i["number"] for i in invoices if i["number"] and not i["is_corrective"]]
+    assert set(issued) <= set(numbers)
+    by_year: dict[str, list[int]] = {}
+    for number in numbers:
+        year, _, n = number.partition("-")
+        by_year.setdefault(year, []).append(int(n))
+    for year, sequence in by_year.items():
+        assert sorted(sequence) == list(range(1, len(sequence) + 1)), f"{year}: gaps or duplicates after crashes"
 
 
 def test_an_unwritable_data_dir_is_a_clear_error_at_start(tmp_path: Path) -> None:
