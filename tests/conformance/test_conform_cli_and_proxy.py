@@ -202,5 +202,9 @@ def test_proxy_flags_a_non_conforming_upstream_response(served: Any) -> None:
         response = proxy.get(
             f"{PROXIED}/companies/{creds['company_id']}/invoices", headers={"Authorization": creds["token"]}
         )
+        journal = proxy.get("/_proxy/journal", params={"conforms": "false"}).json()["data"]
     assert response.status_code == 200
     assert "response:" in response.headers[VIOLATIONS_HEADER]
+    (entry,) = journal
+    assert entry["conforms"] is False and entry["violations"][0].startswith("response:")
+    assert entry["request"]["headers"]["authorization"] == "***"

@@ -1,6 +1,9 @@
 """A validating proxy: forward every exchange to a real server, check both halves against the
 contract with openapi-core, and say what does not conform.
 
+Every exchange also goes into the proxy's request journal (`GET /_proxy/journal`, the same
+entries the sandbox's journal shows: masked credentials, bodies, violations).
+
 The proxy serves the API at the contract's own base path (`/api` for Facturovia, `/api/3` for
 FacturaScripts …), so a client only changes host and port, and forwards
 `<base path><rest>` to `<upstream><rest>`. Violations go into the `X-Sandbox-Violations`
@@ -12,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import re
 import sys
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from openapi_core import OpenAPI
@@ -25,16 +31,18 @@ from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotF
 from openapi_core.validation.request.exceptions import SecurityValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..cli import command
 from ..contracts import load_contract
 from ..errors import ApiError
+from ..journal import Journal, JournalEntry, mask_body, mask_headers, mask_query
 
 log = logging.getLogger("facturas_sandbox.proxy")
 
 VIOLATIONS_HEADER = "X-Sandbox-Violations"
+JOURNAL_PATH = "/_proxy/journal"  # the exchanges seen, newest first, as the sandbox's journal shows them
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those httpx has already acted on.
 _HOP = {
     "connection",
@@ -132,6 +140,49 @@ def create_proxy(
     validator = ContractValidator(api)
     upstream = upstream.rstrip("/")
     state: dict[str, httpx.AsyncClient] = {}
+    journal = Journal()
+    ids = itertools.count(1)
+
+    def record(
+        request: Request,
+        body: bytes,
+        status: int,
+        headers: httpx.Headers | None,
+        answer: bytes,
+        started: float,
+        violations: list[Violation],
+    ) -> None:
+        request_headers = list(request.headers.items())
+        response_headers = list(headers.items()) if headers is not None else []
+        journal.add(
+            JournalEntry(
+                id=next(ids),
+                time=datetime.now(UTC),
+                api=api,
+                method=request.method,
+                path=request.url.path,
+                query=mask_query(request.url.query),
+                operation_id=None,
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                request_headers=mask_headers(request_headers),
+                request_body=mask_body(body, request.headers.get("content-type", "")),
+                response_headers=mask_headers(response_headers),
+                response_body=mask_body(answer, headers.get("content-type", "") if headers is not None else ""),
+                warnings=[],
+                _violations=[str(v) for v in violations],
+            )
+        )
+
+    async def journal_entries(request: Request) -> Response:
+        """What went through the proxy, newest first (`?conforms=false`, `?limit=`)."""
+        conforms = request.query_params.get("conforms")
+        limit = request.query_params.get("limit", "100")
+        entries = journal.entries(
+            conforms=None if conforms is None else conforms.lower() == "true",
+            limit=int(limit) if limit.isdigit() else 100,
+        )
+        return JSONResponse({"data": [e.public() for e in entries]})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -140,6 +191,7 @@ def create_proxy(
             yield
 
     async def forward(request: Request) -> Response:
+        started = time.perf_counter()
         body = await request.body()
         openapi_request = StarletteOpenAPIRequest(request, body)
         violations = validator.request(openapi_request)
@@ -148,7 +200,17 @@ def create_proxy(
         if violations and strict:
             for violation in violations:
                 log.warning("%s refused: %s", label, violation)
-            return _error_response(api, violations[0])
+            refused = _error_response(api, violations[0])
+            record(
+                request,
+                body,
+                refused.status_code,
+                httpx.Headers(dict(refused.headers)),
+                refused.body,
+                started,
+                violations,
+            )
+            return refused
         rest = path[len(validator.base_path) :] if path.startswith(validator.base_path) else path
         url = upstream + rest + (f"?{request.url.query}" if request.url.query else "")
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP]
@@ -160,13 +222,15 @@ def create_proxy(
         violations += validator.response(openapi_request, _Response(answer.status_code, answer.headers, answer.content))
         for violation in violations:
             log.warning("%s → %s: %s", label, answer.status_code, violation)
+        record(request, body, answer.status_code, answer.headers, answer.content, started, violations)
         out_headers = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP}
         response = Response(answer.content, status_code=answer.status_code, headers=out_headers)
         if violations:
             response.headers[VIOLATIONS_HEADER] = _header_value(violations)
         return response
 
-    app = Starlette(routes=[Route("/{path:path}", forward, methods=_METHODS)], lifespan=lifespan)
+    routes = [Route(JOURNAL_PATH, journal_entries, methods=["GET"]), Route("/{path:path}", forward, methods=_METHODS)]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.base_path = validator.base_path
     return app
 
