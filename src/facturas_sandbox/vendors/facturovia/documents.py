@@ -171,6 +171,29 @@ def client_snapshot(client: dict[str, Any]) -> dict[str, Any]:
     return {k: client.get(k) for k in SNAPSHOT_FIELDS}
 
 
+def _document(
+    client: dict[str, Any],
+    items: list[dict[str, Any]],
+    created_at: str,
+    currency: str,
+    exchange_rate: Any,
+    external_reference: str | None,
+    notes: str | None,
+) -> dict[str, Any]:
+    """What invoices and quotes share: the client's snapshot, lines, currency, references."""
+    return {
+        "id": new_id(),
+        "client_id": client["id"],
+        "client": client_snapshot(client),
+        "currency": currency,
+        "exchange_rate": str(to_decimal(exchange_rate)),
+        "external_reference": external_reference,
+        "notes": notes,
+        "items": [stored_item(i) for i in items],
+        "created_at": created_at,
+    }
+
+
 def new_invoice(
     client: dict[str, Any],
     items: list[dict[str, Any]],
@@ -183,23 +206,15 @@ def new_invoice(
     notes: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "id": new_id(),
+        **_document(client, items, created_at, currency, exchange_rate, external_reference, notes),
         "series": MAIN_SERIES,
         "number": None,
         "status": "draft",
-        "client_id": client["id"],
-        "client": client_snapshot(client),
         "invoice_date": invoice_date,
         "issued_at": None,
-        "currency": currency,
-        "exchange_rate": str(to_decimal(exchange_rate)),
-        "external_reference": external_reference,
-        "notes": notes,
-        "items": [stored_item(i) for i in items],
         "is_corrective": False,
         "original_invoice_id": None,
         "causa_rectificacion": None,
-        "created_at": created_at,
     }
 
 
@@ -244,16 +259,8 @@ def new_quote(
 ) -> dict[str, Any]:
     """A numbered quote (call inside the transaction that stores it)."""
     return {
-        "id": new_id(),
+        **_document(client, items, created_at, currency, exchange_rate, external_reference, notes),
         "number": number_quote(store, int(quote_date[:4])),
-        "client_id": client["id"],
-        "client": client_snapshot(client),
         "quote_date": quote_date,
         "valid_until": valid_until,
-        "currency": currency,
-        "exchange_rate": str(to_decimal(exchange_rate)),
-        "external_reference": external_reference,
-        "notes": notes,
-        "items": [stored_item(i) for i in items],
-        "created_at": created_at,
     }

@@ -104,6 +104,16 @@ def _quote_json(quote: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _header_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """The fields invoices and quotes take alike, with their defaults."""
+    return {
+        "currency": body.get("currency", "EUR"),
+        "exchange_rate": body.get("exchange_rate", 1),
+        "external_reference": body.get("external_reference"),
+        "notes": body.get("notes"),
+    }
+
+
 def _location(invoice_id: str) -> dict[str, str]:
     return {"Location": f"{_prefix()}/invoices/{invoice_id}"}
 
@@ -126,10 +136,7 @@ async def create_invoice(body: dict[str, Any]) -> Response:
         body["items"],
         invoice_date=body.get("invoice_date") or now.date().isoformat(),
         created_at=now.isoformat(),
-        currency=body.get("currency", "EUR"),
-        exchange_rate=body.get("exchange_rate", 1),
-        external_reference=body.get("external_reference"),
-        notes=body.get("notes"),
+        **_header_fields(body),
     )
     with tenant.store.transaction():
         _check_plan(tenant)
@@ -347,10 +354,7 @@ async def create_quote(body: dict[str, Any]) -> Response:
             quote_date=quote_date,
             created_at=now.isoformat(),
             valid_until=body.get("valid_until"),
-            currency=body.get("currency", "EUR"),
-            exchange_rate=body.get("exchange_rate", 1),
-            external_reference=body.get("external_reference"),
-            notes=body.get("notes"),
+            **_header_fields(body),
         )
         docs.quotes(tenant.store).insert(quote)
     return json_response(_quote_json(quote), 201)
