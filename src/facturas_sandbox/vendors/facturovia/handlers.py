@@ -276,7 +276,7 @@ def _validated_client(body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(422, "invalid_data", str(exc), fields=[FieldError("tax_id", str(exc))]) from None
     return {
         "tax_id": tax_id,
-        "name": body["name"].strip(),
+        "name": body["name"].strip(" \t\n\r\f\v"),
         "email": body.get("email"),
         "address": body.get("address"),
         "city": body.get("city"),
