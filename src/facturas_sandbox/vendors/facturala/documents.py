@@ -113,7 +113,7 @@ def customer_errors(customer: dict[str, Any], prefix: str = "customer") -> list[
 
 def stored_customer(customer: dict[str, Any]) -> dict[str, Any]:
     out = {k: customer.get(k) for k in CUSTOMER_FIELDS}
-    out["name"] = out["name"].strip()
+    out["name"] = out["name"].strip(" \t\n\r\f\v")
     out["idNumber"] = str(out["idNumber"]).strip()
     return out
 
@@ -136,7 +136,7 @@ def stored_items(raw_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         amounts = tot.item_amounts(raw["quantity"], raw["unitValue"], raw.get("discount"), index=n)
         out.append(
             {
-                "name": raw["name"].strip(),
+                "name": raw["name"].strip(" \t\n\r\f\v"),
                 "description": raw.get("description"),
                 "quantity": str(amounts.quantity),
                 "unitValue": str(amounts.unit_value),
