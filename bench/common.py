@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -236,7 +237,16 @@ def wrk(
         str(LUA),
         url,
     ]
-    out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
+    if max_requests:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for err_line in proc.stderr:
+            if err_line.startswith("BENCHDONE"):
+                proc.send_signal(signal.SIGINT)
+                break
+        out, _ = proc.communicate()
+    else:
+        out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
     line = next((ln for ln in out.splitlines() if ln.startswith("BENCHJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{out}")

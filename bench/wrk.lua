@@ -33,7 +33,13 @@ if max > 0 then
   local seen = 0
   response = function(status, hdrs, b)
     seen = seen + 1
-    if seen >= max then wrk.thread:stop() end
+    if seen == max then
+      -- wrk runs for its whole -d even when a thread stops: tell bench/common.py, which
+      -- interrupts wrk (SIGINT makes it print its summary at once).
+      io.stderr:write("BENCHDONE\n")
+      io.stderr:flush()
+      wrk.thread:stop()
+    end
   end
 end
 
