@@ -28,6 +28,7 @@ def test_a_large_snapshot_is_not_rewritten_every_compact_every_lines(tmp_path: P
         before = wal.stat().st_size
         things.insert({"id": f"more-{n}", "pad": "y" * 100})
         n += 1
-    assert before >= size, "compacted before the log was as large as the snapshot"
+    # The write that compacted was the one that brought the log up to the snapshot's size.
+    assert size - 300 < before < size, (before, size)
     assert len(json.loads(snapshot.read_text())["things"]) == things.count()
     assert open_backend(tmp_path).tenant("t1").collection("things").count() == things.count()
