@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import marshal
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 ENV_DIRS = {"openapi": "FACTURAS_SANDBOX_OPENAPI_DIR", "fixtures": "FACTURAS_SANDBOX_FIXTURES_DIR"}
+CACHE_ENV = "FACTURAS_SANDBOX_CACHE_DIR"  # where parsed contracts are cached; "off" disables it
 
 
 def _data_dir(name: str) -> Path:
@@ -49,10 +53,49 @@ def contract_path(name: str) -> Path:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def cache_dir() -> Path | None:
+    configured = os.environ.get(CACHE_ENV)
+    if configured == "off":
+        return None
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "facturas-sandbox"
+
+
+def _parse(text: bytes) -> dict[str, Any]:
+    return yaml.load(text, Loader=_Loader)  # a safe loader, C or Python
+
+
 @functools.cache
 def _load(path: str, mtime: float) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_Loader)  # a safe loader, C or Python
+    """Parse a contract once per content. Parsing the largest contract (FacturaScripts, 33k
+    lines) takes about a second even with libyaml, so the parsed form is cached on disk under
+    the SHA-256 of the file's bytes: an edited contract has another hash and is parsed again."""
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    folder = cache_dir()
+    if folder is None:
+        return _parse(raw)
+    cached = folder / "contracts" / f"{hashlib.sha256(raw).hexdigest()}.marshal"
+    try:
+        return marshal.loads(cached.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # absent or unreadable: parse the YAML
+    parsed = _parse(raw)
+    tmp = None
+    try:
+        data = marshal.dumps(parsed)  # ValueError for values marshal cannot hold (dates): no cache
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, cached)
+    except (OSError, ValueError):
+        # A cache that cannot be written only costs the next start its parse.
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return parsed
 
 
 def load_contract(name: str) -> dict[str, Any]:

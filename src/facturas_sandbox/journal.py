@@ -4,8 +4,9 @@ One ring buffer per tenant (JOURNAL_SIZE entries, oldest dropped first). A reque
 journaled under the tenant its credentials belong to, so a request whose credentials match no
 tenant (a 401) is in no tenant's journal: it cannot be attributed without leaking it.
 
-Secrets never enter the journal: credential headers and secret-looking fields of query strings
-and bodies are masked before the entry is stored. Bodies are shown up to BODY_PREVIEW bytes.
+Secrets never leave the journal: credential headers and secret-looking fields of query strings
+and bodies are masked before an entry is shown (the first time it is read: masking parses every
+body, and most entries are never read). Bodies are shown up to BODY_PREVIEW bytes.
 Whether an exchange conforms to the contract is computed with openapi-core the first time the
 entry is read (most entries are never read, and validation is the expensive part).
 """
@@ -81,6 +82,19 @@ def mask_body(body: bytes, content_type: str) -> str:
 
 
 @dataclass
+class RawBodies:
+    """What an entry shows of the exchange, kept as received until someone reads the entry:
+    masking means parsing and re-encoding each body, and most entries are never read."""
+
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    request_type: str
+    response_headers: list[tuple[str, str]]
+    response_body: bytes
+    response_type: str
+
+
+@dataclass
 class JournalEntry:
     id: int
     time: datetime
@@ -91,14 +105,44 @@ class JournalEntry:
     operation_id: str | None
     status: int
     duration_ms: float
-    request_headers: list[tuple[str, str]]
-    request_body: str
-    response_headers: list[tuple[str, str]]
-    response_body: str
-    warnings: list[str]
+    raw: RawBodies | None = field(default=None, repr=False)
+    warnings: list[str] = field(default_factory=list)
     _exchange: tuple[RecordedRequest, RecordedResponse] | None = field(default=None, repr=False)
     _validate: Validate | None = field(default=None, repr=False)
     _violations: list[str] | None = field(default=None, repr=False)
+    _masked: tuple[list[tuple[str, str]], str, list[tuple[str, str]], str] | None = field(default=None, repr=False)
+
+    def _shown(self) -> tuple[list[tuple[str, str]], str, list[tuple[str, str]], str]:
+        """Headers and bodies with their secrets masked, computed once (then the raw copy goes)."""
+        if self._masked is None:
+            raw = self.raw
+            if raw is None:
+                self._masked = ([], "", [], "")
+            else:
+                self._masked = (
+                    mask_headers(raw.request_headers),
+                    mask_body(raw.request_body, raw.request_type),
+                    mask_headers(raw.response_headers),
+                    mask_body(raw.response_body, raw.response_type),
+                )
+            self.raw = None
+        return self._masked
+
+    @property
+    def request_headers(self) -> list[tuple[str, str]]:
+        return self._shown()[0]
+
+    @property
+    def request_body(self) -> str:
+        return self._shown()[1]
+
+    @property
+    def response_headers(self) -> list[tuple[str, str]]:
+        return self._shown()[2]
+
+    @property
+    def response_body(self) -> str:
+        return self._shown()[3]
 
     @property
     def violations(self) -> list[str]:

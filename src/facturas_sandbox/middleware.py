@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .conformance.exchange import RecordedRequest, RecordedResponse
 from .errors import ApiError
 from .faults import Fault, InvalidPrefer, parse_prefer
-from .journal import BODY_KEEP, JournalEntry, mask_body, mask_headers, mask_query
+from .journal import BODY_KEEP, JournalEntry, RawBodies, mask_query
 from .sandbox import Mount, Sandbox
 
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -132,15 +132,14 @@ class SandboxMiddleware:
             return
         raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         query = scope.get("query_string", b"").decode("latin-1")
-        request_type = Headers(scope=scope).get("content-type", "")
-        response_type = dict((k.lower(), v) for k, v in exchange.response_headers).get("content-type", "")
+        request_type = next((v for k, v in raw_headers if k == "content-type"), "")
+        response_type = next((v for k, v in exchange.response_headers if k.lower() == "content-type"), "")
+        request_body, response_body = bytes(exchange.request_body), bytes(exchange.response_body)
         recorded = None
         if exchange.request_complete and exchange.response_complete:
             recorded = (
-                RecordedRequest(
-                    scope["method"], scope["path"], query, tuple(raw_headers), bytes(exchange.request_body)
-                ),
-                RecordedResponse(exchange.status, tuple(exchange.response_headers), bytes(exchange.response_body)),
+                RecordedRequest(scope["method"], scope["path"], query, tuple(raw_headers), request_body),
+                RecordedResponse(exchange.status, tuple(exchange.response_headers), response_body),
             )
         journals = self.sandbox.journals
         journals.of(tenant_id).add(
@@ -154,10 +153,9 @@ class SandboxMiddleware:
                 operation_id=scope["extensions"]["connexion_routing"].get("operation_id"),
                 status=exchange.status,
                 duration_ms=(time.perf_counter() - exchange.started) * 1000,
-                request_headers=mask_headers(raw_headers),
-                request_body=mask_body(bytes(exchange.request_body), request_type),
-                response_headers=mask_headers(exchange.response_headers),
-                response_body=mask_body(bytes(exchange.response_body), response_type),
+                raw=RawBodies(
+                    raw_headers, request_body, request_type, exchange.response_headers, response_body, response_type
+                ),
                 warnings=list(scope["sandbox.warnings"]),
                 _exchange=recorded,
                 _validate=functools.partial(self.sandbox.violations, mount),

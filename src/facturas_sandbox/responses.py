@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from connexion.context import context, request
 from starlette.responses import Response
 
@@ -22,8 +23,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+
+
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+    """Compact UTF-8 JSON. orjson is several times faster than the standard library on the
+    invoice-sized bodies every handler returns; what it refuses (integers beyond 64 bits) goes
+    through `json`, so the output does not depend on which encoder took it."""
+    try:
+        return orjson.dumps(body, default=_default, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
