@@ -37,7 +37,7 @@ from starlette.routing import Route
 from ..cli import command
 from ..contracts import load_contract
 from ..errors import ApiError
-from ..journal import Journal, JournalEntry, mask_body, mask_headers, mask_query
+from ..journal import Journal, JournalEntry, RawBodies, mask_query
 
 log = logging.getLogger("facturas_sandbox.proxy")
 
@@ -165,11 +165,14 @@ def create_proxy(
                 operation_id=None,
                 status=status,
                 duration_ms=(time.perf_counter() - started) * 1000,
-                request_headers=mask_headers(request_headers),
-                request_body=mask_body(body, request.headers.get("content-type", "")),
-                response_headers=mask_headers(response_headers),
-                response_body=mask_body(answer, headers.get("content-type", "") if headers is not None else ""),
-                warnings=[],
+                raw=RawBodies(
+                    request_headers,
+                    body,
+                    request.headers.get("content-type", ""),
+                    response_headers,
+                    answer,
+                    headers.get("content-type", "") if headers is not None else "",
+                ),
                 _violations=[str(v) for v in violations],
             )
         )
