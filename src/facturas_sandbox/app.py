@@ -35,6 +35,7 @@ from .errors import ApiError, first_line
 from .middleware import FaultMiddleware, SandboxMiddleware
 from .sandbox import Mount, Sandbox
 from .settings import Settings
+from .spec_validation import install as validate_contracts_once
 from .store import StoreError
 from .validators import validator_map
 from .vendors.control import CONTROL_PLANE
@@ -78,6 +79,7 @@ class ModuleResolver(Resolver):
 
 
 def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
+    validate_contracts_once()
     sandbox = sandbox or Sandbox.open(settings)
 
     @contextlib.asynccontextmanager
