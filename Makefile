@@ -24,10 +24,10 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
-# Full-size reliability runs (a minute of load, more crashes), then every contract again in
-# Schemathesis' negative mode with many examples: zero 5xx allowed.
+# Full-size reliability runs (a minute of load, ten crashes), then every contract again in
+# Schemathesis' negative mode with many examples (EXAMPLES=300 by default): zero 5xx allowed.
 stress: $(STAMP)
-	SANDBOX_STRESS=1 $(BIN)/python -m pytest tests/reliability tests/test_server_process.py
+	SANDBOX_STRESS=1 $(BIN)/python -m pytest -s tests/reliability tests/test_server_process.py
 	SANDBOX_CONTRACT_MODE=negative SANDBOX_CONTRACT_EXAMPLES=$${EXAMPLES:-300} $(BIN)/python -m pytest contract-tests
 
 bench: $(STAMP)
