@@ -24,6 +24,7 @@ OPENAPI = {
     "facturovia": "/facturovia/api/openapi.json",
     "facturala": "/facturala/facturala/api/openapi.json",
     "facturascripts": "/facturascripts/api/3/openapi.json",
+    "facturagem": "/facturagem/api/v1/openapi.json",
 }
 AUTH_HEADERS = {"facturovia": b"authorization", "facturala": b"authorization", "facturascripts": b"x-auth-token"}
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -46,9 +47,15 @@ class Variant:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def credentials(tenant: Any, api: str) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+def credentials(tenant: Any, api: str, app: Any = None) -> tuple[dict[str, Any], dict[str, Any], bytes]:
     """(auth config, parameters, the raw header value a client would send)."""
     creds = tenant.credentials[api]
+    if api == "facturagem":
+        from starlette.testclient import TestClient
+
+        # A session's api_key (no `with`: the session app's lifespan is already running).
+        key = TestClient(app).post("/facturagem/api/v1/session.json", data=creds).json()["api_key"]
+        return {"ApiKey": {"api_key": key}}, {}, key.encode()
     if api == "facturovia":
         token = creds["read_write"]
         return {"BearerKey": {"bearer": token}}, {}, f"Bearer {token}".encode()
@@ -108,7 +115,7 @@ def _number(value: Any) -> Any:
 def run_variant(
     app: Any, tenant: Any, variant: Variant | None, *, api: str, operations: list[str], phases: tuple[str, ...] = ()
 ) -> Verdict:
-    auth, parameters, raw = credentials(tenant, api)
+    auth, parameters, raw = credentials(tenant, api, app)
     target = app if variant is None else BrokenApp(app, variant, raw)
     max_examples = variant.max_examples if variant else 5
     phases = variant.phases if variant else phases
@@ -143,11 +150,12 @@ def on(method: str, path_pattern: str, change: Callable[[int, Json], tuple[int, 
 
 
 def each(body: Json, key: str | None = None) -> list[dict[str, Any]]:
-    """The documents in a body: a list, {"data": [...]}, {"invoice": {...}}, {"ok", "data"} or one."""
+    """The documents in a body: a list, {"data": [...]}, {"invoice": {...}}, {"ok", "data"},
+    FACTURAgem's {"countries"|"clients"|"invoices": [...]}, or one."""
     if isinstance(body, list):
         return [d for d in body if isinstance(d, dict)]
     if isinstance(body, dict):
-        for wrapper in ("data", "invoice"):
+        for wrapper in ("data", "invoice", "countries", "clients", "invoices"):
             if isinstance(body.get(wrapper), list):
                 return [d for d in body[wrapper] if isinstance(d, dict)]
             if isinstance(body.get(wrapper), dict):
@@ -397,5 +405,20 @@ VARIANTS = [
         ["list_clientes"],
         SCHEMA,
         on("GET", r"/clientes$", edit_2xx(_drop("codcliente"))),
+    ),
+    # FACTURAgem: the public country list (JSON representation).
+    Variant(
+        "fg-country-id-wrong-type",
+        "facturagem",
+        ["listCountries"],
+        SCHEMA,
+        on("GET", r"/countries\.json$", edit_2xx(_set("id", lambda v: 1))),
+    ),
+    Variant(
+        "fg-undocumented-status",
+        "facturagem",
+        ["listCountries"],
+        {"status_code_conformance", *SCHEMA},
+        on("GET", r"/countries\.json$", status_to(203)),
     ),
 ]

@@ -64,5 +64,5 @@ def test_every_api_has_variants_and_fifteen_in_all() -> None:
     for variant in VARIANTS:
         per_api[variant.api] = per_api.get(variant.api, 0) + 1
     assert len(VARIANTS) >= 15
-    assert set(per_api) == {"facturovia", "facturala", "facturascripts"}
+    assert set(per_api) == {"facturovia", "facturala", "facturascripts", "facturagem"}
     assert min(per_api.values()) >= 2, per_api
