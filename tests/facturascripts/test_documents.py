@@ -1,0 +1,154 @@
+"""Business documents: crear*, pagarFactura*, exportar*, totals, numbering, states, receipts."""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+
+import pytest
+
+from .conftest import BASE, FULL
+
+# Customer 5 is in the Recargo regime; customer 1 in the General one (fixtures/facturascripts.json).
+RECARGO_CUSTOMER, GENERAL_CUSTOMER = "5", "1"
+
+
+def crear(client, kind="FacturaCliente", party="codcliente", code=GENERAL_CUSTOMER, lines=None, **form):
+    lines = lines if lines is not None else [{"descripcion": "Servicio", "pvpunitario": 100, "codimpuesto": "IVA21"}]
+    body = {party: code, "lineas": json.dumps(lines), **form}
+    return client.post(f"{BASE}/crear{kind}", headers=FULL, data=body)
+
+
+def test_totals_recargo_irpf_two_rates_and_discounts(client):
+    lines = [
+        {"descripcion": "A", "cantidad": 2, "pvpunitario": 100, "codimpuesto": "IVA21", "dtopor": 10},
+        {"descripcion": "B", "cantidad": 1, "pvpunitario": 50, "codimpuesto": "IVA10", "irpf": 15},
+    ]
+    r = crear(client, code=RECARGO_CUSTOMER, lines=lines)
+    assert r.status_code == 200, r.text
+    doc = r.json()["doc"]
+    # neto 180 + 50; IVA 37.80 + 5.00; recargo 9.36 + 0.70; IRPF 7.50
+    assert (doc["neto"], doc["totaliva"], doc["totalrecargo"], doc["totalirpf"]) == (230, 42.8, 10.06, 7.5)
+    assert doc["total"] == 275.36
+    assert [(ln["pvpsindto"], ln["pvptotal"], ln["iva"], ln["recargo"]) for ln in r.json()["lines"]] == [
+        (200, 180, 21, 5.2),
+        (50, 50, 10, 1.4),
+    ]
+
+
+def test_no_recargo_for_general_regime_document_discount_and_suplidos(client):
+    lines = [
+        {"descripcion": "A", "cantidad": 3, "pvpunitario": 33.33, "codimpuesto": "IVA21"},
+        {"descripcion": "Tasa", "pvpunitario": 20, "suplido": 1},
+    ]
+    r = crear(client, code=GENERAL_CUSTOMER, lines=lines, dtopor1="10")
+    doc = r.json()["doc"]
+    # 99.99 × 0.9 = 89.991 → neto 89.99, IVA 18.89811 → 18.90; suplido 20 × 0.9 = 18.00, untaxed
+    assert (doc["neto"], doc["totaliva"], doc["totalrecargo"], doc["totalsuplidos"]) == (89.99, 18.9, 0, 18)
+    assert doc["total"] == 126.89
+
+
+def test_vat_is_rounded_per_group(client):
+    lines = [{"descripcion": str(i), "pvpunitario": 0.05, "codimpuesto": "IVA21"} for i in range(3)]
+    doc = crear(client, lines=lines).json()["doc"]
+    # one group: 0.15 × 21% = 0.0315 → 0.03 (per line it would be 3 × 0.01 = 0.03 too; sum first)
+    assert (doc["neto"], doc["totaliva"], doc["total"]) == (0.15, 0.03, 0.18)
+
+
+def test_codes_per_series_and_exercise_created_on_demand(client):
+    first = crear(client).json()["doc"]
+    second = crear(client).json()["doc"]
+    year = first["codejercicio"]
+    assert (first["codigo"], second["codigo"]) == (f"F{year}A1", f"F{year}A2")
+    assert (first["numero"], second["numero"]) == ("1", "2")
+    other = crear(client, codserie="S").json()["doc"]
+    assert other["codigo"] == f"F{year}S1"
+    old = crear(client, fecha="15-06-2024").json()["doc"]
+    assert (old["codigo"], old["codejercicio"]) == ("F2024A1", "2024")
+    assert client.get(f"{BASE}/ejercicios/2024", headers=FULL).json()["estado"] == "ABIERTO"
+    delivery = crear(client, kind="AlbaranCliente").json()["doc"]
+    assert delivery["codigo"] == f"ALB{year}A1"
+    supplier = crear(client, kind="FacturaProveedor", party="codproveedor", code="1").json()["doc"]
+    assert supplier["codigo"] == f"FP{year}A1"
+
+
+def test_crear_errors(client):
+    r = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, data={"lineas": "[]"})
+    assert (r.status_code, r.json()) == (400, {"status": "error", "message": "codcliente field is required"})
+    assert crear(client, code="NOPE").json() == {"status": "error", "message": "customer-not-found"}
+    assert crear(client, kind="PedidoProveedor", party="codproveedor", code="NOPE").status_code == 404
+    r = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, data={"codcliente": "1", "lineas": "{}"})
+    assert (r.status_code, r.json()["message"]) == (400, "Invalid lines")
+    r = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, data={"codcliente": "1", "lineas": "no json"})
+    assert (r.status_code, r.json()["message"]) == (400, "Invalid lines")
+    assert crear(client, codalmacen="XX").json()["message"] == "warehouse-not-found"
+
+
+def test_pagada_on_creation_and_pagar_factura(client):
+    paid = crear(client, pagada="1").json()["doc"]
+    assert paid["pagada"] is True
+    receipts = client.get(f"{BASE}/reciboclientes", headers=FULL, params={"filter[idfactura]": paid["idfactura"]})
+    assert [(x["pagado"], x["importe"]) for x in receipts.json()] == [(True, paid["total"])]
+
+    unpaid = crear(client).json()["doc"]
+    assert unpaid["pagada"] is False
+    url = f"{BASE}/pagarFacturaCliente/{unpaid['idfactura']}"
+    r = client.post(url, headers=FULL, data={"pagada": "1", "fechapago": "01-12-2026"})
+    assert r.json()["ok"] == "Registro actualizado correctamente." and r.json()["data"]["pagada"] is True
+    receipt = client.get(f"{BASE}/reciboclientes", headers=FULL, params={"filter[idfactura]": unpaid["idfactura"]})
+    assert receipt.json()[0]["fechapago"] == "01-12-2026"
+    assert client.post(url, headers=FULL, data={"pagada": "1"}).json()["ok"] == "Sin cambios"
+    assert client.put(url, headers=FULL, data={"pagada": "0"}).json()["data"]["pagada"] is False
+    # PHP truthiness: "false" is paid, and the sandbox says so.
+    r = client.post(url, headers=FULL, data={"pagada": "false"})
+    assert r.json()["data"]["pagada"] is True
+    assert "PHP truthiness" in r.headers["x-sandbox-warning"]
+    assert client.post(url, headers=FULL, data={"fechapago": "01-12-2026"}).json()["message"] == (
+        "missing-pagada-parameter"
+    )
+    assert client.post(f"{BASE}/pagarFacturaCliente/99999", headers=FULL, data={"pagada": "1"}).status_code == 404
+
+
+def _pdf_text(content: bytes) -> bytes:
+    out = content
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", content, re.S):
+        try:
+            out += zlib.decompress(stream)
+        except zlib.error:
+            continue
+    return out
+
+
+def test_exportar_pdf_watermark_while_editable_and_csv(client):
+    doc = crear(client).json()["doc"]
+    r = client.get(f"{BASE}/exportarFacturaCliente/{doc['idfactura']}", headers=FULL)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF") and b"BOCETO" in _pdf_text(r.content)
+    assert r.headers["content-disposition"] == f"inline; filename=Factura_{doc['idfactura']}.pdf"
+    issued = client.patch(f"{BASE}/facturaclientes/{doc['idfactura']}", headers=FULL, data={"idestado": "11"})
+    assert issued.json()["data"]["editable"] is False
+    r = client.get(f"{BASE}/exportarFacturaCliente/{doc['idfactura']}", headers=FULL)
+    assert b"BOCETO" not in _pdf_text(r.content)
+    r = client.get(f"{BASE}/exportarFacturaCliente/{doc['idfactura']}", headers=FULL, params={"type": "CSV"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.text.splitlines()[1].startswith(doc["codigo"] + ";")
+    assert client.get(f"{BASE}/exportarFacturaCliente/99999", headers=FULL).json()["message"] == "record-not-found"
+
+
+def test_issued_invoice_keeps_its_data_and_cannot_be_deleted(client):
+    doc = crear(client).json()["doc"]
+    url = f"{BASE}/facturaclientes/{doc['idfactura']}"
+    client.patch(url, headers=FULL, data={"idestado": "11"})
+    r = client.patch(url, headers=FULL, data={"observaciones": "cambio"})
+    assert r.status_code == 400 and "Documento no editable" in r.json()["error"]
+    assert client.patch(url, headers=FULL, data={"femail": "01-12-2026"}).status_code == 200
+    r = client.delete(url, headers=FULL)
+    assert (r.status_code, r.json()) == (400, {"error": "Error al eliminar el registro"})
+
+
+@pytest.mark.parametrize("kind", ["AlbaranCliente", "PedidoCliente", "PresupuestoCliente"])
+def test_other_customer_documents(client, kind):
+    r = crear(client, kind=kind, code=RECARGO_CUSTOMER)
+    assert r.status_code == 200
+    assert r.json()["doc"]["totalrecargo"] == 5.2
