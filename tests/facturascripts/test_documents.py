@@ -59,18 +59,34 @@ def test_vat_is_rounded_per_group(client):
 def test_codes_per_series_and_exercise_created_on_demand(client):
     first = crear(client).json()["doc"]
     second = crear(client).json()["doc"]
-    year = first["codejercicio"]
-    assert (first["codigo"], second["codigo"]) == (f"F{year}A1", f"F{year}A2")
-    assert (first["numero"], second["numero"]) == ("1", "2")
+    year, n = first["codejercicio"], int(first["numero"])
+    assert (first["codigo"], second["codigo"]) == (f"F{year}A{n}", f"F{year}A{n + 1}")
+    assert second["numero"] == str(n + 1)
+    # the seeded invoices of series A came first; series S has its own sequence
+    seeded = client.get(f"{BASE}/facturaclientes", headers=FULL, params={"filter[codserie]": "A"})
+    assert int(seeded.headers["x-total-count"]) == n + 1
     other = crear(client, codserie="S").json()["doc"]
     assert other["codigo"] == f"F{year}S1"
     old = crear(client, fecha="15-06-2024").json()["doc"]
     assert (old["codigo"], old["codejercicio"]) == ("F2024A1", "2024")
     assert client.get(f"{BASE}/ejercicios/2024", headers=FULL).json()["estado"] == "ABIERTO"
     delivery = crear(client, kind="AlbaranCliente").json()["doc"]
-    assert delivery["codigo"] == f"ALB{year}A1"
+    assert re.fullmatch(rf"ALB{year}A\d+", delivery["codigo"])
     supplier = crear(client, kind="FacturaProveedor", party="codproveedor", code="1").json()["doc"]
-    assert supplier["codigo"] == f"FP{year}A1"
+    assert re.fullmatch(rf"FP{year}A\d+", supplier["codigo"])
+
+
+def test_seeded_documents(client):
+    invoices = client.get(f"{BASE}/facturaclientes", headers=FULL).json()
+    assert {i["pagada"] for i in invoices} == {True, False}
+    assert any(i["editable"] for i in invoices) and any(not i["editable"] for i in invoices)
+    receipts = client.get(f"{BASE}/reciboclientes", headers=FULL).json()
+    assert {r["idfactura"] for r in receipts} == {i["idfactura"] for i in invoices}
+    assert {r["pagado"] for r in receipts} == {True, False}
+    for resource in ("albaranclientes", "presupuestoclientes", "pedidoclientes", "facturaproveedores"):
+        assert client.get(f"{BASE}/{resource}", headers=FULL).json(), resource
+    lines = client.get(f"{BASE}/lineafacturaclientes", headers=FULL, params={"limit": 0}).json()
+    assert {ln["idfactura"] for ln in lines} == {i["idfactura"] for i in invoices}
 
 
 def test_crear_errors(client):

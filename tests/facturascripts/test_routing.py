@@ -61,3 +61,14 @@ def test_impossible_dates_are_refused_by_the_contract(client):
     r = client.patch(f"{BASE}/clientes/1", headers=FULL, data={"fechaalta": "29-02-2028"})
     assert r.status_code == 200
     assert r.json()["data"]["fechaalta"] == "29-02-2028"
+
+
+def test_root_lists_exactly_what_is_served(client, app):
+    names = client.get(BASE, headers=FULL).json()["resources"]
+    assert names == sorted(set(names))
+    spec_paths = set(client.get(f"{API}/openapi.json").json()["paths"])
+    served = {path.split("/")[2] for path in spec_paths if path.count("/") >= 2}
+    assert set(names) == served
+    for name in ("clientes", "crearFacturaCliente", "exportarAlbaranProveedor", "pagarFacturaProveedor"):
+        assert name in names
+    assert "pagarAlbaranCliente" not in names
