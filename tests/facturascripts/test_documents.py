@@ -168,3 +168,63 @@ def test_other_customer_documents(client, kind):
     r = crear(client, kind=kind, code=RECARGO_CUSTOMER)
     assert r.status_code == 200
     assert r.json()["doc"]["totalrecargo"] == 5.2
+
+
+def test_editar_syncs_lines_and_recomputes(client):
+    created = crear(client, lines=[{"descripcion": "A", "pvpunitario": 10, "codimpuesto": "IVA21"}] * 2).json()
+    doc, (keep, drop) = created["doc"], created["lines"]
+    lines = [
+        {"idlinea": keep["idlinea"], "descripcion": "A bis", "cantidad": 3, "pvpunitario": 10, "codimpuesto": "IVA21"},
+        {"descripcion": "Nueva", "pvpunitario": 5, "codimpuesto": "IVA10"},
+    ]
+    url = f"{BASE}/editarFacturaCliente/{doc['idfactura']}"
+    r = client.put(url, headers=FULL, data={"lineas": json.dumps(lines), "observaciones": "editada"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["doc"]["observaciones"] == "editada"
+    assert (body["doc"]["neto"], body["doc"]["totaliva"], body["doc"]["total"]) == (35, 6.8, 41.8)
+    ids = [ln["idlinea"] for ln in body["lines"]]
+    assert keep["idlinea"] in ids and drop["idlinea"] not in ids and len(ids) == 2
+    assert client.get(f"{BASE}/lineafacturaclientes/{drop['idlinea']}", headers=FULL).status_code == 404
+    receipt = client.get(f"{BASE}/reciboclientes", headers=FULL, params={"filter[idfactura]": doc["idfactura"]})
+    assert receipt.json()[0]["importe"] == 41.8
+    r = client.patch(url, headers=FULL, data={"lineas": "[]", "codcliente": "2"})
+    assert (r.status_code, r.json()["message"]) == (422, "No se puede cambiar el cliente")
+    assert client.patch(url, headers=FULL, data={"observaciones": "x"}).json()["message"] == "lineas field is required"
+    client.patch(f"{BASE}/facturaclientes/{doc['idfactura']}", headers=FULL, data={"idestado": "11"})
+    r = client.patch(url, headers=FULL, data={"lineas": "[]"})
+    assert (r.status_code, r.json()["message"]) == (422, "Documento no editable")
+    assert client.put(f"{BASE}/editarFacturaCliente/99999", headers=FULL, data={"lineas": "[]"}).status_code == 404
+
+
+def test_rectificativa_partial_and_full(client):
+    lines = [
+        {"descripcion": "A", "cantidad": 4, "pvpunitario": 25, "codimpuesto": "IVA21"},
+        {"descripcion": "B", "cantidad": 1, "pvpunitario": 10, "codimpuesto": "IVA21"},
+    ]
+    created = crear(client, lines=lines).json()
+    original, (line_a, _) = created["doc"], created["lines"]
+    form = {"idfactura": str(original["idfactura"]), "fecha": "21-11-2026", f"refund_{line_a['idlinea']}": "1"}
+    r = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data=form)
+    assert r.status_code == 200, r.text
+    refund = r.json()
+    assert refund["doc"]["codigorect"] == original["codigo"]
+    assert refund["doc"]["idfacturarect"] == original["idfactura"]
+    assert [(ln["cantidad"], ln["idlinearect"]) for ln in refund["lines"]] == [(-1, line_a["idlinea"])]
+    assert (refund["doc"]["neto"], refund["doc"]["total"]) == (-25, -30.25)
+    # the editable original was issued first
+    assert client.get(f"{BASE}/facturaclientes/{original['idfactura']}", headers=FULL).json()["editable"] is False
+    full = client.post(
+        f"{BASE}/crearFacturaRectificativaCliente",
+        headers=FULL,
+        data={"idfactura": str(original["idfactura"]), "fecha": "21-11-2026", "codserie": "R"},
+    ).json()
+    assert full["doc"]["total"] == -133.1 and full["doc"]["codigo"].startswith("F2026R")
+    again = client.put(
+        f"{BASE}/crearFacturaRectificativaCliente",
+        headers=FULL,
+        data={"idfactura": str(refund["doc"]["idfactura"]), "fecha": "21-11-2026"},
+    )
+    assert again.status_code == 400
+    missing = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data={"fecha": "21-11-2026"})
+    assert missing.json() == {"status": "error", "message": "idfactura field is required"}

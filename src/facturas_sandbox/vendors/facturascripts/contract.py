@@ -444,6 +444,30 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
             },
         },
     }
+    edit = {
+        "tags": tags,
+        "summary": f"Edit a {model}: header fields and a full sync of its lines",
+        "description": (
+            "Lines with an existing `idlinea` are updated, lines without one are added, lines not "
+            "sent are deleted. Changing the party, company or warehouse, or editing a document "
+            "that is not editable, answers 422."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": _ref(f"Editar{model}Form")}},
+        },
+        "responses": {
+            "200": {k: v for k, v in result.items() if k != "links"},
+            **DOCUMENT_ERRORS,
+            "422": _ref("DocumentNotSaved", "responses"),
+        }
+        | COMMON_ERRORS,
+    }
+    paths[f"{VERSION}/editar{model}/{{id}}"] = {
+        "parameters": [id_param],
+        "put": {"operationId": f"editar{model}", **edit},
+        "patch": {"operationId": f"editar{model}Patch", **edit},
+    }
     if model.startswith("Factura"):
         pay = {
             "tags": tags,
@@ -467,8 +491,15 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
 
 
 def document_schemas(model: str, party: str, line_model: str) -> dict[str, Any]:
+    create_form = _document_form(party)
+    edit_form = {
+        **create_form,
+        "description": "Form fields of editar*: `lineas` (a JSON string; `idlinea` names an existing line).",
+        "required": ["lineas"],
+    }
     return {
-        f"Crear{model}Form": _document_form(party),
+        f"Crear{model}Form": create_form,
+        f"Editar{model}Form": edit_form,
         f"{model}WithLines": {
             "type": "object",
             "required": ["doc", "lines"],
@@ -493,6 +524,47 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
             "fechapago": {"type": "string", "pattern": f"^({DMY}|{YMD})$"},
             "codpago": {"type": "string", "maxLength": 10},
         },
+    }
+    schemas["CrearFacturaRectificativaClienteForm"] = {
+        "type": "object",
+        "description": "Refund quantities as `refund_<idlinea>`; none sent refunds every line in full.",
+        "required": ["idfactura", "fecha"],
+        "properties": {
+            "idfactura": {"type": "string", "pattern": f"^{FORM_PATTERNS['integer']}$"},
+            "fecha": {"type": "string", "pattern": f"^({DMY}|{YMD})$"},
+            "hora": {"type": "string", "pattern": f"^{FORM_PATTERNS['time']}$"},
+            "codserie": {"type": "string", "maxLength": 4},
+            "observaciones": {"type": "string", "maxLength": 100},
+        },
+        "additionalProperties": {"type": "string", "pattern": f"^{FORM_PATTERNS['number']}$"},
+    }
+    rectify = {
+        "tags": ["facturaclientes"],
+        "summary": "Refund (rectify) a customer invoice, fully or by line quantities",
+        "description": (
+            "The original, if editable, is issued first. The new invoice has negated quantities, "
+            "`idlinearect` per line, `codigorect` and `idfacturarect`. A refund cannot be refunded (400)."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
+                "multipart/form-data": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The refund invoice and its lines.",
+                "content": {"application/json": {"schema": _ref("FacturaClienteWithLines")}},
+            },
+            **DOCUMENT_ERRORS,
+            "422": _ref("DocumentNotSaved", "responses"),
+        }
+        | COMMON_ERRORS,
+    }
+    paths[f"{VERSION}/crearFacturaRectificativaCliente"] = {
+        "post": {"operationId": "crearFacturaRectificativaCliente", **rectify},
+        "put": {"operationId": "crearFacturaRectificativaClientePut", **rectify},
     }
     by_resource = {m["resource"]: m for m in models}
     for model_name, resource, pk, party in DOCUMENTS:

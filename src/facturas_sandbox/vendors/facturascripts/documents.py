@@ -281,8 +281,16 @@ def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[
         if form.get(key) not in (None, ""):
             header[key] = form[key]
     calculate(header, lines)
+    return _insert(tenant, doc, header, lines, paid=php_truthy(form.get("pagada")))
+
+
+def _insert(
+    tenant: Tenant, doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]], *, paid: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Number, save header and lines and (invoices) the receipt, in one transaction."""
     with tenant.store.transaction():
-        header["codejercicio"] = _ensure_exercise(tenant, day)
+        codserie = header["codserie"]
+        header["codejercicio"] = _ensure_exercise(tenant, parse_date(header["fecha"]))
         number = tenant.store.next_number(f"fs:{doc.name}:{codserie}:{header['codejercicio']}:1")
         header["numero"] = str(number)
         header["codigo"] = f"{doc.prefix}{header['codejercicio']}{codserie}{number}"
@@ -298,11 +306,139 @@ def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[
                 line.setdefault("orden", len(lines) - order)
                 saved_lines.append(engine.insert(tenant, engine.model(doc.lines), line))
             if doc.invoice:
-                _create_receipt(tenant, doc, saved, paid=php_truthy(form.get("pagada")))
+                _create_receipt(tenant, doc, saved, paid=paid)
                 saved = _reload(tenant, doc, saved[doc.pk])
         except engine.SaveError as exc:
             raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
     return saved, saved_lines
+
+
+# -- editar* ----------------------------------------------------------------------------------------
+FIXED_ON_EDIT = {"codalmacen": "almacén", "idempresa": "empresa"}
+
+
+def edit(
+    tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """editar<doc>/{id}: header fields and a full sync of the lines (update, add, delete)."""
+    with tenant.store.transaction():
+        header = _get(tenant, doc.header, key)
+        if header is None:
+            raise error(404, "record-not-found")
+        if form.get(doc.party) not in (None, "") and form[doc.party] != header.get(doc.party):
+            raise error(422, "No se puede cambiar el cliente" if doc.customer else "No se puede cambiar el proveedor")
+        for field, label in FIXED_ON_EDIT.items():
+            if form.get(field) not in (None, "") and str(form[field]) != str(header.get(field)):
+                raise error(422, f"No se puede cambiar el {label}")
+        if not header.get("editable"):
+            raise error(422, "Documento no editable")
+        raw_lines = _lines_from(form.get("lineas"))
+        party = _get(tenant, doc.party_resource, header.get(doc.party)) or {}
+        serie = _get(tenant, "series", header.get("codserie")) or {}
+        regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
+        existing = {line["idlinea"]: line for line in lines_of(tenant, doc, header[doc.pk])}
+        wanted: list[tuple[Any, dict[str, Any]]] = []
+        for raw in raw_lines:
+            values = _line_values(tenant, raw, regime_recargo, bool(serie.get("siniva")))
+            try:
+                idlinea = int(raw["idlinea"]) if raw.get("idlinea") not in (None, "") else None
+            except (TypeError, ValueError) as exc:
+                raise error(400, "Invalid lines") from exc
+            wanted.append((idlinea if idlinea in existing else None, values))
+        updated = dict(header)
+        for field in HEADER_SETTABLE:
+            if field != "codalmacen" and field != "codserie" and form.get(field) not in (None, ""):
+                updated[field] = form[field]
+        calculate(updated, [values for _, values in wanted])
+        lines_model = engine.model(doc.lines)
+        keep = {idlinea for idlinea, _ in wanted if idlinea is not None}
+        try:
+            for idlinea in existing:
+                if idlinea not in keep:
+                    engine.collection(tenant.store, lines_model).delete(idlinea)
+            saved_lines = []
+            for order, (idlinea, values) in enumerate(wanted):
+                values[doc.pk] = header[doc.pk]
+                values.setdefault("orden", len(wanted) - order)
+                if idlinea is None:
+                    saved_lines.append(engine.insert(tenant, lines_model, values))
+                else:
+                    saved_lines.append(engine.update(tenant, lines_model, existing[idlinea], values))
+            saved = engine.update(tenant, engine.model(doc.header), header, updated)
+        except engine.SaveError as exc:
+            raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
+        if doc.invoice:
+            receipts = engine.collection(tenant.store, engine.model(_receipt_resource(doc)))
+            for receipt in receipts.find(idfactura=saved["idfactura"]):
+                if not receipt.get("pagado"):
+                    receipts.replace({**receipt, "importe": saved.get("total") or 0})
+    return saved, saved_lines
+
+
+# -- crearFacturaRectificativaCliente -----------------------------------------------------------------
+def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    doc = DOC_TYPES["FacturaCliente"]
+    for field in ("idfactura", "fecha"):
+        if form.get(field) in (None, ""):
+            raise error(400, f"{field} field is required")
+    try:
+        day = parse_date(form["fecha"])
+        hour = parse_time(form["hora"]).strftime("%H:%M:%S") if form.get("hora") else None
+    except InvalidValue as exc:
+        raise error(400, str(exc)) from exc
+    with tenant.store.transaction():
+        original = _get(tenant, doc.header, form["idfactura"])
+        if original is None:
+            raise error(404, "record-not-found")
+        if original.get("idfacturarect"):
+            raise error(400, "No se puede rectificar una factura rectificativa")
+        quantities: dict[int, Decimal] = {}
+        for name, value in form.items():
+            if name.startswith("refund_") and value not in (None, ""):
+                try:
+                    quantities[int(name[7:])] = _d(value)
+                except ValueError as exc:
+                    raise error(400, f"Invalid refund quantity: {name}") from exc
+        lines = []
+        for line in lines_of(tenant, doc, original["idfactura"]):
+            quantity = quantities.get(line["idlinea"], ZERO) if quantities else _d(line.get("cantidad"))
+            if quantity == 0:
+                continue
+            copy = {k: line.get(k) for k in ("referencia", "idproducto", "descripcion", "pvpunitario", "dtopor")}
+            copy |= {k: line.get(k) for k in ("dtopor2", "irpf", "codimpuesto", "iva", "recargo", "suplido")}
+            copy.update(cantidad=_num(-abs(quantity)), idlinearect=line["idlinea"])
+            lines.append(copy)
+        if not lines:
+            raise error(400, "No hay líneas que rectificar")
+        if original.get("editable"):
+            issued = next(
+                (
+                    s
+                    for s in engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
+                    if not s.get("editable")
+                ),
+                None,
+            )
+            if issued is not None:
+                engine.update(tenant, engine.model(doc.header), original, {"idestado": issued["idestado"]})
+        header = {
+            k: original.get(k)
+            for k in ("codcliente", "nombrecliente", "cifnif", "codalmacen", "coddivisa", "codpago", "idempresa")
+        }
+        header |= {k: original.get(k) for k in ("direccion", "codpostal", "ciudad", "provincia", "dtopor1", "dtopor2")}
+        header.update(
+            codserie=form.get("codserie") or original["codserie"],
+            fecha=format_date(day),
+            hora=hour or tenant.clock.now().strftime("%H:%M:%S"),
+            observaciones=form.get("observaciones") or None,
+            codigorect=original["codigo"],
+            idfacturarect=original["idfactura"],
+            tasaconv=1,
+        )
+        if _get(tenant, "series", header["codserie"]) is None:
+            raise error(422, f"Serie {header['codserie']} no encontrada")
+        calculate(header, lines)
+        return _insert(tenant, doc, header, lines, paid=False)
 
 
 def _reload(tenant: Tenant, doc: DocType, key: Any) -> dict[str, Any]:

@@ -260,5 +260,20 @@ def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     return handler
 
 
-_CUSTOM = re.compile(r"^(crear|exportar|pagar)([A-Z][A-Za-z]+?)(Put)?$")
-_CUSTOM_FACTORIES = {"crear": _crear, "exportar": _exportar, "pagar": _pagar}
+def _editar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+    async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
+        header, lines = documents.edit(current_tenant(), doc, id, _form(body))
+        return _document_body(doc, header, lines)
+
+    return handler
+
+
+async def crear_factura_rectificativa_cliente(body: Any = None, **_: Any) -> Response:
+    header, lines = documents.rectify(current_tenant(), _form(body))
+    return _document_body(documents.DOC_TYPES["FacturaCliente"], header, lines)
+
+
+crear_factura_rectificativa_cliente_put = crear_factura_rectificativa_cliente
+
+_CUSTOM = re.compile(r"^(crear|editar|exportar|pagar)([A-Z][A-Za-z]+?)(Put|Patch)?$")
+_CUSTOM_FACTORIES = {"crear": _crear, "editar": _editar, "exportar": _exportar, "pagar": _pagar}
