@@ -172,6 +172,8 @@ def model_schema(model: dict[str, Any]) -> dict[str, Any]:
     if model.get("unique"):
         schema["x-unique"] = model["unique"]
     schema["required"] = [c["name"] for c in model["columns"] if c["name"] not in hidden]
+    for name, description in model.get("computed", {}).items():
+        properties[name] = {"type": "string", "readOnly": True, "description": description}
     schema["properties"] = properties
     return schema
 
@@ -561,6 +563,22 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
             "422": _ref("DocumentNotSaved", "responses"),
         }
         | COMMON_ERRORS,
+    }
+    paths[f"{VERSION}/attachedfiles/{{pk}}/download"] = {
+        "get": {
+            "operationId": "download_attachedfile",
+            "tags": ["attachedfiles"],
+            "summary": "The file's content (the `download` URL of an attached file)",
+            "parameters": [{"name": "pk", "in": "path", "required": True, "schema": {"type": "integer", **INT32}}],
+            "responses": {
+                "200": {
+                    "description": "The file.",
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "404": _ref("ModelNotFound", "responses"),
+            }
+            | COMMON_ERRORS,
+        }
     }
     paths[f"{VERSION}/crearFacturaRectificativaCliente"] = {
         "post": {"operationId": "crearFacturaRectificativaCliente", **rectify},

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ...errors import ApiError
 from ...responses import add_warning, current_tenant, dumps
-from . import documents, engine, routing
+from . import documents, engine, files, routing
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
 
@@ -84,14 +84,14 @@ async def list_model(m: Model, **_: Any) -> Response:
         page, total = run(m, engine.collection(tenant.store, m).all(), query)
     except FieldsNotAllowed as exc:
         raise engine.model_error(str(exc)) from exc
-    return respond([m.visible(r) for r in page], headers={"X-Total-Count": str(total)})
+    return respond([with_downloads(m, r) for r in page], headers={"X-Total-Count": str(total)})
 
 
 async def get_model(m: Model, pk: Any = None, **_: Any) -> Response:
     record = engine.load(current_tenant().store, m, pk)
     if record is None:
         raise engine.model_error(engine.NOT_FOUND, 404)
-    return respond(m.visible(record))
+    return respond(with_downloads(m, record))
 
 
 async def schema_model(m: Model, **_: Any) -> Response:
@@ -277,3 +277,34 @@ crear_factura_rectificativa_cliente_put = crear_factura_rectificativa_cliente
 
 _CUSTOM = re.compile(r"^(crear|editar|exportar|pagar)([A-Z][A-Za-z]+?)(Put|Patch)?$")
 _CUSTOM_FACTORIES = {"crear": _crear, "editar": _editar, "exportar": _exportar, "pagar": _pagar}
+
+
+# -- files --------------------------------------------------------------------------------------------
+def _download_url(record: dict[str, Any]) -> str:
+    mount = request.scope.get("sandbox.mount")
+    prefix = mount.prefix if mount is not None else ""
+    base = str(request.url).split("://", 1)
+    host = base[1].split("/", 1)[0] if len(base) > 1 else ""
+    return f"{base[0]}://{host}{prefix}/3/attachedfiles/{record['idfile']}/download"
+
+
+def with_downloads(m: Model, record: dict[str, Any]) -> dict[str, Any]:
+    visible = m.visible(record)
+    if m.resource == "attachedfiles":
+        url = _download_url(record)
+        visible["download"] = url
+        visible["download-permanent"] = url
+    return visible
+
+
+async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
+    tenant = current_tenant()
+    record = engine.load(tenant.store, registry()["attachedfiles"], pk)
+    content = files.content_of(tenant, record) if record is not None else None
+    if record is None or content is None:
+        raise engine.model_error(engine.NOT_FOUND, 404)
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={record['filename']}"},
+    )

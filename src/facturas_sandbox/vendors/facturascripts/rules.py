@@ -121,3 +121,7 @@ def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
 
     if m.resource == "apikeyes":
         auth.unregister_key(record)
+    if m.resource == "attachedfiles":
+        from . import files
+
+        files.remove(tenant, record)
