@@ -25,7 +25,7 @@ EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_FS_EXAMPLES", "3"))
 # * creates: a body whose primary key names an existing record is `Registro duplicado`.
 # * creates and updates of models with UNIQUE columns: a value another record already has;
 #   updates of business documents: a non-editable (issued) document refuses new data.
-# * crear*: `lineas` is a JSON string whose content (line objects, existing taxes) the schema
+# * crear*, editar*: `lineas` is a JSON string whose content (line objects, existing taxes) the schema
 #   cannot describe, and the customer or supplier, warehouse and series must exist (404, 422).
 ACCEPTS_400 = ["2xx", "400", "401", "403", "404", "409", "429"]
 ACCEPTS_422 = [*ACCEPTS_400, "422"]
@@ -41,10 +41,13 @@ ACTIONS = ("list", "get", "schema", "create", "update", "patch", "delete")
 
 def _operations() -> list[dict[str, Any]]:
     out = []
-    for doc in DOC_TYPES:
-        for op in (f"crear{doc}", f"crear{doc}Put"):
-            entry = {"include-operation-id": op}
-            out.append({**entry, "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTS_422}}})
+    # editar*: the same `lineas`, plus a document that is no longer editable (422);
+    # crearFacturaRectificativaCliente: the invoice must exist and not be a refund itself.
+    variants = ("crear{}", "crear{}Put", "editar{}", "editar{}Patch")
+    document_ops = [variant.format(doc) for doc in DOC_TYPES for variant in variants]
+    for op in [*document_ops, "crearFacturaRectificativaCliente", "crearFacturaRectificativaClientePut"]:
+        checks = {"positive_data_acceptance": {"expected-statuses": ACCEPTS_422}}
+        out.append({"include-operation-id": op, "checks": checks})
     for resource, model in registry().items():
         accepts_400 = {"list", "create"} | ({"update", "patch"} if model.unique or resource in DOCUMENTS else set())
         for action in ACTIONS:
