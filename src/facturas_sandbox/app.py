@@ -28,6 +28,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from .contracts import load_contract
@@ -172,6 +173,8 @@ def to_api_error(exc: BaseException) -> ApiError:
         return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")
     if isinstance(exc, UnicodeDecodeError):
         return ApiError(400, "invalid_body", "The request is not valid UTF-8", origin="body")
+    if isinstance(exc, MultiPartException):
+        return ApiError(400, "invalid_body", f"Malformed multipart body: {exc.message}", origin="body")
     log.exception("unhandled error", exc_info=exc)
     return ApiError(500, "internal_error", "The sandbox failed to handle this request", origin="server")
 

@@ -101,8 +101,16 @@ class SandboxMiddleware:
         scope["sandbox.mount"] = mount
         headers = Headers(scope=scope)
 
-        if scope["method"] == "OPTIONS" and headers.get("access-control-request-method"):
+        every_options = mount is not None and getattr(mount.api, "preflight_every_options", False)
+        if scope["method"] == "OPTIONS" and (every_options or headers.get("access-control-request-method")):
             await _send_preflight(mount, headers, send)
+            return
+
+        content_type = headers.get("content-type", "")
+        if content_type.startswith("multipart/form-data") and "boundary=" not in content_type:
+            # Starlette's parser fails on it with a KeyError (a 500) when the body is read.
+            error = ApiError(400, "invalid_header", "multipart/form-data needs a boundary", origin="body")
+            await _send_error(mount, error, send, scope.get("path"))
             return
 
         limit = _body_limit(self.sandbox, headers)

@@ -58,7 +58,7 @@ def test_create_with_form_auto_code_contact_and_null(client):
 
 
 def test_create_duplicate_missing_data_and_save_error(client):
-    r = client.post(f"{BASE}/clientes", headers=FULL, data={"codcliente": "1", "nombre": "x"})
+    r = client.post(f"{BASE}/clientes", headers=FULL, data={"codcliente": "1", "nombre": "x", "cifnif": "B1"})
     assert r.status_code == 400
     assert r.json()["error"] == "Registro duplicado"
     assert r.json()["data"]["codcliente"] == "1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -13,9 +14,11 @@ from ...errors import ApiError
 from ...responses import json_response
 from ...tenants import Tenant
 from ..base import Secret
-from . import auth, handlers
+from . import auth, engine, handlers, routing
+from .models import registry
 from .rules import new_apikey
 
+_REQUIRED = re.compile(r"^'([A-Za-z0-9_]+)' is a required property$")
 DEMO_TOKEN = "fsDemoFullAccess0001"
 DEMO_RESTRICTED_TOKEN = "fsDemoRestricted0002"
 
@@ -23,7 +26,12 @@ DEMO_RESTRICTED_TOKEN = "fsDemoRestricted0002"
 class FacturaScripts:
     name = "facturascripts"
     title = "FacturaScripts API v3"
-    base_path = "/api/3"
+    # Mounted at /api with the version as the paths' first segment, so that another version
+    # reaches the vendor and gets the real server's 400 instead of the sandbox's 404.
+    base_path = "/api"
+    # The real server answers every OPTIONS as a CORS preflight, with or without
+    # Access-Control-Request-Method.
+    preflight_every_options = True
     handlers = handlers
     # The real server sends CORS headers on successful answers only (handlers add them);
     # auth and version errors carry none, and nothing is exposed (X-Total-Count included).
@@ -46,7 +54,26 @@ class FacturaScripts:
         load(tenant, data)
 
     def translate_error(self, error: ApiError, scope: Any) -> ApiError:
-        return auth.translate_error(error, scope)
+        error = auth.translate_error(error, scope)
+        if error.origin == "routing" and error.status == 404:
+            return routing.not_found(scope)
+        missing = _REQUIRED.match(error.message) if error.origin == "validation" else None
+        resource = routing.resource_of(scope)
+        if error.origin in ("validation", "body") and resource and resource not in registry():
+            # Custom endpoints answer in the controller's shape, with their own texts.
+            message = error.message
+            if missing:
+                field = missing.group(1)
+                message = "missing-pagada-parameter" if field == "pagada" else f"{field} field is required"
+            return ApiError(error.status, error.code, message, origin="document", headers=error.headers)
+        if missing and resource in registry():
+            # The contract marks NOT NULL columns required; the real server finds them on save.
+            column, table = missing.group(1), registry()[resource].table
+            return engine.model_error(f"{engine.SAVE_ERROR} - El campo {column} de la tabla {table} no puede ser nulo")
+        if error.origin in ("validation", "body") and scope.get("method") != "GET" and routing.is_schema_path(scope):
+            # PUT /series/schema fails the key's validation before a handler could answer.
+            return routing.schema_method_not_allowed()
+        return error
 
     def preflight(self, headers: Headers) -> tuple[int, dict[str, str]]:
         return 200, {
@@ -69,7 +96,7 @@ class FacturaScripts:
         return json_response({"status": "error", "message": error.message}, error.status)
 
     def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:
-        return [f"curl -H 'X-Auth-Token: {credentials['token']}' {base_url}/clientes"]
+        return [f"curl -H 'X-Auth-Token: {credentials['token']}' {base_url}/3/clientes"]
 
 
 VENDOR = FacturaScripts()

@@ -74,14 +74,6 @@ def security_error(status: int, message: str) -> ApiError:
     return ApiError(status, "security", message, origin="security")
 
 
-def _resource_of(scope: Mapping[str, Any]) -> str:
-    mount = scope.get("sandbox.mount")
-    path = scope.get("path", "")
-    prefix = mount.prefix if mount is not None else ""
-    rest = path[len(prefix) :] if path.startswith(prefix) else path
-    return rest.strip("/").split("/", 1)[0]
-
-
 # -- key records ---------------------------------------------------------------------------------
 def _sandbox() -> Any:
     # Outside a request (seeding a tenant) there is nothing to index yet: the tenant's
@@ -146,14 +138,23 @@ def allowed(tenant: Tenant, key: Mapping[str, Any], resource: str, method: str) 
 
 def token_info(token: str, request: Any) -> dict[str, Any]:
     """Connexion's apiKey function for both headers; raises the server's own errors."""
-    scope = request.scope
+    return authenticate(request.scope, token)
+
+
+def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str, Any]:
+    """The server's checks in its order: ban, key, permission. Raises 429/401/403."""
+    from . import routing
+
     sandbox = scope["sandbox"]
-    headers = Headers(scope=scope)
+    headers = Headers(scope=scope)  # type: ignore[arg-type]
     ip = client_ip(headers, scope.get("client"))
     if INCIDENTS.banned(ip):
         raise security_error(429, BAN_MESSAGE)
     # X-Auth-Token wins over Token when both are sent.
-    token = headers.get("x-auth-token") or token
+    token = headers.get("x-auth-token") or headers.get("token") or token
+    if not token:
+        INCIDENTS.add(ip)
+        raise security_error(401, INVALID_KEY)
     _index_runtime_keys(sandbox)
     found = sandbox.tenants.resolve(API, token)
     key = key_record(found[0], token) if found else None
@@ -161,7 +162,7 @@ def token_info(token: str, request: Any) -> dict[str, Any]:
         INCIDENTS.add(ip)
         raise security_error(401, INVALID_KEY)
     tenant = found[0]
-    if not allowed(tenant, key, _resource_of(scope), scope["method"]):
+    if not allowed(tenant, key, routing.resource_of(scope), scope["method"]):
         INCIDENTS.add(ip)
         raise security_error(403, FORBIDDEN)
     return {"tenant": tenant.id, "role": "fullaccess" if key.get("fullaccess") else "restricted", "sub": str(key["id"])}

@@ -28,20 +28,34 @@ HEADER = (
     "# openapi/facturascripts/base.yaml and openapi/facturascripts/models.yaml. Do not edit by hand.\n"
 )
 _VARCHAR = re.compile(r"^character varying\((\d+)\)$")
+# The contract is mounted at /api; every path starts with the version, as the real router reads it.
+VERSION = "/3"
 INT32 = {"minimum": -2147483648, "maximum": 2147483647}
-# Patterns a form value (always a string) must match; "null" stores a null.
+# Calendar dates only (no 31-04 or 29-02-2027): a date the pattern admits is one the server
+# can store. Years 1000-9999; the 29th of February in leap years only.
+_DAY_MONTH = "(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])|(29|30)-(0[13-9]|1[0-2])|31-(0[13578]|1[02])"
+_YEAR = "[1-9][0-9]{3}"
+_LEAP_YEAR = "([1-9][0-9](0[48]|[2468][048]|[13579][26])|([2468][048]|[13579][26])00)"
+DMY = f"(({_DAY_MONTH})-{_YEAR}|29-02-{_LEAP_YEAR})"
+_MONTH_DAY = "(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31"
+YMD = f"({_YEAR}-({_MONTH_DAY})|{_LEAP_YEAR}-02-29)"
+HMS = "([01][0-9]|2[0-3]):[0-5][0-9]"
+# Patterns a form value (always a string) must match; `null` (nullable columns only) stores a null.
 FORM_PATTERNS = {
-    "integer": r"^(-?[0-9]{1,9}|null)$",
-    "number": r"^(-?[0-9]{1,10}(\.[0-9]{1,6})?|null)$",
-    "date": r"^([0-9]{2}-[0-9]{2}-[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}|null)$",
-    "datetime": r"^([0-9]{2}-[0-9]{2}-[0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2})([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$|^null$",
-    "time": r"^([0-9]{2}:[0-9]{2}(:[0-9]{2})?|null)$",
+    "integer": "-?[0-9]{1,9}",
+    "number": r"-?[0-9]{1,10}(\.[0-9]{1,6})?",
+    "date": f"({DMY}|{YMD})",
+    "datetime": f"({DMY}|{YMD})([ T]{HMS}(:[0-5][0-9])?)?",
+    "time": f"{HMS}(:[0-5][0-9])?",
+    "boolean": "(|0|1|true|false)",
 }
 VALUE_PATTERNS = {
     "date": r"^[0-9]{2}-[0-9]{2}-[0-9]{4}$",
     "datetime": r"^[0-9]{2}-[0-9]{2}-[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
     "time": r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$",
 }
+# What a JSON body may hold for a date column: the same calendar dates as a form.
+INPUT_PATTERNS = {kind: f"^{FORM_PATTERNS[kind]}$" for kind in ("date", "datetime", "time")}
 
 
 def kind_of(db_type: str) -> str:
@@ -67,7 +81,7 @@ def max_length(db_type: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _value_schema(column: dict[str, Any], *, nullable: bool) -> dict[str, Any]:
+def _value_schema(column: dict[str, Any], *, nullable: bool, value_input: bool = False) -> dict[str, Any]:
     kind = kind_of(column["type"])
     schema: dict[str, Any]
     if kind == "integer":
@@ -77,7 +91,7 @@ def _value_schema(column: dict[str, Any], *, nullable: bool) -> dict[str, Any]:
     elif kind == "boolean":
         schema = {"type": "boolean"}
     elif kind in VALUE_PATTERNS:
-        schema = {"type": "string", "pattern": VALUE_PATTERNS[kind]}
+        schema = {"type": "string", "pattern": (INPUT_PATTERNS if value_input else VALUE_PATTERNS)[kind]}
     else:
         schema = {"type": "string"}
         length = max_length(column["type"])
@@ -88,16 +102,46 @@ def _value_schema(column: dict[str, Any], *, nullable: bool) -> dict[str, Any]:
     return schema
 
 
+def _not_literal_null(length: int | None) -> str:
+    """Any text of at most `length` characters except the word `null` (which stores a null)."""
+    if length is not None and length < 4:
+        return rf"[\s\S]{{0,{length}}}"
+    four = r"[^n][\s\S]{3}|n[^u][\s\S]{2}|nu[^l][\s\S]|nul[^l]"
+    longer = "" if length == 4 else (r"|[\s\S]{5,}" if length is None else rf"|[\s\S]{{5,{length}}}")
+    return rf"[\s\S]{{0,3}}|{four}{longer}"
+
+
+def not_null(column: dict[str, Any]) -> bool:
+    return column.get("nullable", True) is False
+
+
 def _form_schema(column: dict[str, Any]) -> dict[str, Any]:
     kind = kind_of(column["type"])
+    nullable = not not_null(column)
     if kind in FORM_PATTERNS:
-        return {"type": "string", "pattern": FORM_PATTERNS[kind]}
-    if kind == "boolean":
-        return {"type": "string", "maxLength": 10, "description": "PHP truthiness: only '' and '0' are false."}
+        body = FORM_PATTERNS[kind]
+        schema: dict[str, Any] = {"type": "string", "pattern": f"^({body}|null)$" if nullable else f"^{body}$"}
+        if kind == "boolean":
+            schema["description"] = "PHP truthiness: only '' and '0' are false."
+        return schema
     length = max_length(column["type"])
-    if length:
-        return {"type": "string", "pattern": rf"^([\s\S]{{0,{length}}}|null)$"}
-    return {"type": "string"}
+    if nullable:
+        return {"type": "string", "pattern": rf"^([\s\S]{{0,{length}}}|null)$"} if length else {"type": "string"}
+    return {"type": "string", "pattern": f"^({_not_literal_null(length)})$"}
+
+
+def required_on_create(model: dict[str, Any]) -> list[str]:
+    """NOT NULL columns without a default that neither the key sequence nor a save rule fills."""
+    pk, filled = model["primary_key"], set(model.get("filled", []))
+    out = []
+    for column in model["columns"]:
+        name = column["name"]
+        if not not_null(column) or "default" in column or name in filled:
+            continue
+        if name == pk and (column["type"] == "serial" or model.get("auto_code")):
+            continue
+        out.append(name)
+    return out
 
 
 def model_schema(model: dict[str, Any]) -> dict[str, Any]:
@@ -128,22 +172,36 @@ def model_schema(model: dict[str, Any]) -> dict[str, Any]:
     if model.get("unique"):
         schema["x-unique"] = model["unique"]
     schema["required"] = [c["name"] for c in model["columns"] if c["name"] not in hidden]
+    for name, description in model.get("computed", {}).items():
+        properties[name] = {"type": "string", "readOnly": True, "description": description}
     schema["properties"] = properties
     return schema
 
 
-def _input_schemas(model: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _input_schemas(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Form and JSON bodies of an update (any subset of columns) and of a create (required ones)."""
+    name = model["model"]
+    # An empty body is `Ningún dato recibido por formulario` (400) on the real server.
     form = {
         "type": "object",
-        "description": f"Form fields of {model['model']}: every value is a string; `null` stores a null.",
+        "description": f"Form fields of {name}: every value is a string; `null` stores a null.",
+        "minProperties": 1,
         "properties": {c["name"]: _form_schema(c) for c in model["columns"]},
     }
     json_body = {
         "type": "object",
-        "description": f"{model['model']} as JSON (documented by the vendor, ignored by a real server: warned).",
-        "properties": {c["name"]: _value_schema(c, nullable=True) for c in model["columns"]},
+        "description": f"{name} as JSON (documented by the vendor, ignored by a real server: warned).",
+        "minProperties": 1,
+        "properties": {
+            c["name"]: _value_schema(c, nullable=not not_null(c), value_input=True) for c in model["columns"]
+        },
     }
-    return form, json_body
+    required = required_on_create(model)
+    out = {f"{name}Form": form, f"{name}Json": json_body}
+    if required:
+        out[f"{name}CreateForm"] = {**form, "required": required}
+        out[f"{name}CreateJson"] = {**json_body, "required": required}
+    return out
 
 
 def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
@@ -194,12 +252,13 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
         f"Update{name}": {"operationId": f"update_{res}", "parameters": body_link},
         f"Delete{name}": {"operationId": f"delete_{res}", "parameters": body_link},
     }
+    create = "Create" if required_on_create(model) else ""
     create_body = {
         "required": True,
         "content": {
-            "application/x-www-form-urlencoded": {"schema": _ref(f"{name}Form")},
-            "multipart/form-data": {"schema": _ref(f"{name}Form")},
-            "application/json": {"schema": _ref(f"{name}Json")},
+            "application/x-www-form-urlencoded": {"schema": _ref(f"{name}{create}Form")},
+            "multipart/form-data": {"schema": _ref(f"{name}{create}Form")},
+            "application/json": {"schema": _ref(f"{name}{create}Json")},
         },
     }
     update_body = {
@@ -218,7 +277,7 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
         | COMMON_ERRORS,
     }
     return {
-        f"/{res}": {
+        f"{VERSION}/{res}": {
             "get": {
                 "operationId": f"list_{res}",
                 "tags": tags,
@@ -246,7 +305,7 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
                 | COMMON_ERRORS,
             },
         },
-        f"/{res}/schema": {
+        f"{VERSION}/{res}/schema": {
             "get": {
                 "operationId": f"schema_{res}",
                 "tags": tags,
@@ -254,7 +313,7 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
                 "responses": {"200": _ref("ModelSchema", "responses")} | COMMON_ERRORS,
             }
         },
-        f"/{res}/{{pk}}": {
+        f"{VERSION}/{res}/{{pk}}": {
             "parameters": [_pk_parameter(model)],
             "get": {
                 "operationId": f"get_{res}",
@@ -277,16 +336,259 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# -- business documents: the custom endpoints, one template per document type ----------------------
+DOCUMENTS = (
+    # (model, header resource, primary key, party column)
+    ("FacturaCliente", "facturaclientes", "idfactura", "codcliente"),
+    ("FacturaProveedor", "facturaproveedores", "idfactura", "codproveedor"),
+    ("AlbaranCliente", "albaranclientes", "idalbaran", "codcliente"),
+    ("AlbaranProveedor", "albaranproveedores", "idalbaran", "codproveedor"),
+    ("PedidoCliente", "pedidoclientes", "idpedido", "codcliente"),
+    ("PedidoProveedor", "pedidoproveedores", "idpedido", "codproveedor"),
+    ("PresupuestoCliente", "presupuestoclientes", "idpresupuesto", "codcliente"),
+    ("PresupuestoProveedor", "presupuestoproveedores", "idpresupuesto", "codproveedor"),
+)
+DOCUMENT_ERRORS = {
+    "400": _ref("DocumentBadRequest", "responses"),
+    "404": _ref("DocumentNotFound", "responses"),
+}
+
+
+def _document_form(party: str) -> dict[str, Any]:
+    text = {"type": "string", "pattern": r"^[\s\S]{0,100}$"}
+    return {
+        "type": "object",
+        "description": "Form fields of crear*: the party, `lineas` (a JSON string) and optional header columns.",
+        "required": [party, "lineas"],
+        "properties": {
+            party: {"type": "string", "minLength": 1, "maxLength": 10, "example": "1"},
+            "lineas": {
+                "type": "string",
+                "description": (
+                    "JSON list of line objects: `referencia` (a variant: its price, tax and description "
+                    "become defaults), `descripcion`, `cantidad` (default 1), `pvpunitario`, `dtopor`, "
+                    "`dtopor2`, `irpf`, `codimpuesto` (sets `iva` and `recargo`), `suplido`, `orden`."
+                ),
+                "example": '[{"descripcion": "Servicio", "cantidad": 2, "pvpunitario": 50, "codimpuesto": "IVA21"}]',
+            },
+            "codalmacen": {"type": "string", "maxLength": 4},
+            "fecha": {"type": "string", "pattern": f"^({DMY}|{YMD})$"},
+            "hora": {"type": "string", "pattern": f"^{FORM_PATTERNS['time']}$"},
+            "codserie": {"type": "string", "maxLength": 4},
+            "codpago": {"type": "string", "maxLength": 10},
+            "coddivisa": {"type": "string", "maxLength": 3},
+            "dtopor1": {"type": "string", "pattern": f"^{FORM_PATTERNS['number']}$"},
+            "dtopor2": {"type": "string", "pattern": f"^{FORM_PATTERNS['number']}$"},
+            "observaciones": text,
+            "pagada": {
+                "type": "string",
+                "maxLength": 10,
+                "description": "Invoices: PHP truthiness, so `false` is paid.",
+            },
+        },
+    }
+
+
+def document_paths(model: str, resource: str, pk: str, party: str, line_model: str) -> dict[str, Any]:
+    tags = [resource]
+    result = {
+        "description": "The saved document and its lines.",
+        "content": {"application/json": {"schema": _ref(f"{model}WithLines")}},
+        "links": {
+            f"Get{model}": {"operationId": f"get_{resource}", "parameters": {"pk": f"$response.body#/doc/{pk}"}},
+            f"Export{model}": {"operationId": f"exportar{model}", "parameters": {"id": f"$response.body#/doc/{pk}"}},
+        },
+    }
+    form_body = {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _ref(f"Crear{model}Form")},
+            "multipart/form-data": {"schema": _ref(f"Crear{model}Form")},
+        },
+    }
+    create = {
+        "tags": tags,
+        "summary": f"Create a {model} with its lines; totals, code and receipts computed",
+        "requestBody": form_body,
+        "responses": {"200": result, **DOCUMENT_ERRORS, "422": _ref("DocumentNotSaved", "responses")} | COMMON_ERRORS,
+    }
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", **INT32}}
+    paths: dict[str, Any] = {
+        f"{VERSION}/crear{model}": {
+            "post": {"operationId": f"crear{model}", **create},
+            "put": {"operationId": f"crear{model}Put", **create},
+        },
+        f"{VERSION}/exportar{model}/{{id}}": {
+            "parameters": [id_param],
+            "get": {
+                "operationId": f"exportar{model}",
+                "tags": tags,
+                "summary": f"The {model} as PDF (a BOCETO watermark while editable) or CSV",
+                "parameters": [
+                    {
+                        "name": "type",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["PDF", "CSV"], "default": "PDF"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The document.",
+                        "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "404": _ref("DocumentNotFound", "responses"),
+                }
+                | COMMON_ERRORS,
+            },
+        },
+    }
+    edit = {
+        "tags": tags,
+        "summary": f"Edit a {model}: header fields and a full sync of its lines",
+        "description": (
+            "Lines with an existing `idlinea` are updated, lines without one are added, lines not "
+            "sent are deleted. Changing the party, company or warehouse, or editing a document "
+            "that is not editable, answers 422."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": _ref(f"Editar{model}Form")}},
+        },
+        "responses": {
+            "200": {k: v for k, v in result.items() if k != "links"},
+            **DOCUMENT_ERRORS,
+            "422": _ref("DocumentNotSaved", "responses"),
+        }
+        | COMMON_ERRORS,
+    }
+    paths[f"{VERSION}/editar{model}/{{id}}"] = {
+        "parameters": [id_param],
+        "put": {"operationId": f"editar{model}", **edit},
+        "patch": {"operationId": f"editar{model}Patch", **edit},
+    }
+    if model.startswith("Factura"):
+        pay = {
+            "tags": tags,
+            "summary": "Mark every receipt of the invoice paid or unpaid",
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": _ref("PagarFacturaForm")}},
+            },
+            "responses": {
+                "200": {**_ok(model, "`Registro actualizado correctamente.` or `Sin cambios`.")},
+                **DOCUMENT_ERRORS,
+            }
+            | COMMON_ERRORS,
+        }
+        paths[f"{VERSION}/pagar{model}/{{id}}"] = {
+            "parameters": [id_param],
+            "post": {"operationId": f"pagar{model}", **pay},
+            "put": {"operationId": f"pagar{model}Put", **pay},
+        }
+    return paths
+
+
+def document_schemas(model: str, party: str, line_model: str) -> dict[str, Any]:
+    create_form = _document_form(party)
+    edit_form = {
+        **create_form,
+        "description": "Form fields of editar*: `lineas` (a JSON string; `idlinea` names an existing line).",
+        "required": ["lineas"],
+    }
+    return {
+        f"Crear{model}Form": create_form,
+        f"Editar{model}Form": edit_form,
+        f"{model}WithLines": {
+            "type": "object",
+            "required": ["doc", "lines"],
+            "properties": {"doc": _ref(model), "lines": {"type": "array", "items": _ref(line_model)}},
+        },
+    }
+
+
 def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
     spec = dict(base)
     paths = dict(base["paths"])
     schemas = dict(base["components"]["schemas"])
     for model in sorted(models, key=lambda m: m["resource"]):
         paths.update(model_paths(model))
-        form, json_body = _input_schemas(model)
         schemas[model["model"]] = model_schema(model)
-        schemas[f"{model['model']}Form"] = form
-        schemas[f"{model['model']}Json"] = json_body
+        schemas.update(_input_schemas(model))
+    schemas["PagarFacturaForm"] = {
+        "type": "object",
+        "required": ["pagada"],
+        "properties": {
+            "pagada": {"type": "string", "maxLength": 10, "description": "PHP truthiness: only '' and '0' are unpaid."},
+            "fechapago": {"type": "string", "pattern": f"^({DMY}|{YMD})$"},
+            "codpago": {"type": "string", "maxLength": 10},
+        },
+    }
+    schemas["CrearFacturaRectificativaClienteForm"] = {
+        "type": "object",
+        "description": "Refund quantities as `refund_<idlinea>`; none sent refunds every line in full.",
+        "required": ["idfactura", "fecha"],
+        "properties": {
+            "idfactura": {"type": "string", "pattern": f"^{FORM_PATTERNS['integer']}$"},
+            "fecha": {"type": "string", "pattern": f"^({DMY}|{YMD})$"},
+            "hora": {"type": "string", "pattern": f"^{FORM_PATTERNS['time']}$"},
+            "codserie": {"type": "string", "maxLength": 4},
+            "observaciones": {"type": "string", "maxLength": 100},
+        },
+        "additionalProperties": {"type": "string", "pattern": f"^{FORM_PATTERNS['number']}$"},
+    }
+    rectify = {
+        "tags": ["facturaclientes"],
+        "summary": "Refund (rectify) a customer invoice, fully or by line quantities",
+        "description": (
+            "The original, if editable, is issued first. The new invoice has negated quantities, "
+            "`idlinearect` per line, `codigorect` and `idfacturarect`. A refund cannot be refunded (400)."
+        ),
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
+                "multipart/form-data": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The refund invoice and its lines.",
+                "content": {"application/json": {"schema": _ref("FacturaClienteWithLines")}},
+            },
+            **DOCUMENT_ERRORS,
+            "422": _ref("DocumentNotSaved", "responses"),
+        }
+        | COMMON_ERRORS,
+    }
+    paths[f"{VERSION}/attachedfiles/{{pk}}/download"] = {
+        "get": {
+            "operationId": "download_attachedfile",
+            "tags": ["attachedfiles"],
+            "summary": "The file's content (the `download` URL of an attached file)",
+            "parameters": [{"name": "pk", "in": "path", "required": True, "schema": {"type": "integer", **INT32}}],
+            "responses": {
+                "200": {
+                    "description": "The file.",
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "404": _ref("ModelNotFound", "responses"),
+            }
+            | COMMON_ERRORS,
+        }
+    }
+    paths[f"{VERSION}/crearFacturaRectificativaCliente"] = {
+        "post": {"operationId": "crearFacturaRectificativaCliente", **rectify},
+        "put": {"operationId": "crearFacturaRectificativaClientePut", **rectify},
+    }
+    by_resource = {m["resource"]: m for m in models}
+    for model_name, resource, pk, party in DOCUMENTS:
+        line_model = by_resource[f"linea{resource}"]["model"]
+        paths.update(document_paths(model_name, resource, pk, party, line_model))
+        schemas.update(document_schemas(model_name, party, line_model))
     spec["tags"] = [{"name": m["resource"]} for m in sorted(models, key=lambda m: m["resource"])]
     spec["paths"] = paths
     spec["components"] = {**base["components"], "schemas": schemas}

@@ -7,6 +7,8 @@ contact) apply exactly as they do to data created by clients.
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from typing import Any
 
 from ...tenants import Tenant
@@ -71,3 +73,22 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
         for row in data.get("api_access", []):
             values = {k: v for k, v in row.items() if k != "apikey"}
             engine.insert(tenant, tables["api_access"], {**values, "idapikey": key_ids[row["apikey"]]})
+        _documents(tenant, data.get("documentos", []))
+
+
+def _documents(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
+    """Invoices (paid and unpaid, issued and draft), delivery notes, orders and quotes, created
+    through crear* as a client would, dated relative to the tenant's today."""
+    from . import documents
+
+    today = tenant.clock.today()
+    for row in rows:
+        doc = documents.DOC_TYPES[row["tipo"]]
+        day = today - timedelta(days=row.get("days_ago", 0))
+        if day.year != today.year:
+            day = today.replace(month=1, day=1)
+        form = {**row["form"], "fecha": format_date(day), "lineas": json.dumps(row["lineas"])}
+        header, _ = documents.create(tenant, doc, form)
+        if "estado" in row:
+            model = engine.model(doc.header)
+            engine.update(tenant, model, header, {"idestado": row["estado"]})

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ...errors import ApiError
 from ...responses import add_warning, current_tenant, dumps
-from . import engine
+from . import documents, engine, files, routing
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
 
@@ -44,9 +44,9 @@ def served_resources() -> list[str]:
     spec = load_contract("facturascripts")
     names = set(registry())
     for path in spec["paths"]:
-        first = path.strip("/").split("/", 1)[0]
-        if first and not first.startswith("{"):
-            names.add(first)
+        parts = path.strip("/").split("/")  # ["3", resource, ...]
+        if len(parts) > 1 and not parts[1].startswith("{"):
+            names.add(parts[1])
     return sorted(names)
 
 
@@ -84,14 +84,14 @@ async def list_model(m: Model, **_: Any) -> Response:
         page, total = run(m, engine.collection(tenant.store, m).all(), query)
     except FieldsNotAllowed as exc:
         raise engine.model_error(str(exc)) from exc
-    return respond([m.visible(r) for r in page], headers={"X-Total-Count": str(total)})
+    return respond([with_downloads(m, r) for r in page], headers={"X-Total-Count": str(total)})
 
 
 async def get_model(m: Model, pk: Any = None, **_: Any) -> Response:
     record = engine.load(current_tenant().store, m, pk)
     if record is None:
         raise engine.model_error(engine.NOT_FOUND, 404)
-    return respond(m.visible(record))
+    return respond(with_downloads(m, record))
 
 
 async def schema_model(m: Model, **_: Any) -> Response:
@@ -125,6 +125,8 @@ async def create_model(m: Model, body: Any = None, **_: Any) -> Response:
 
 
 async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> Response:
+    if pk == "schema":
+        raise routing.schema_method_not_allowed()
     tenant = current_tenant()
     values = _body_values(m, body)
     with tenant.store.transaction():
@@ -143,6 +145,8 @@ async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> 
 
 
 async def delete_model(m: Model, pk: Any = None, **_: Any) -> Response:
+    if pk == "schema":
+        raise routing.schema_method_not_allowed()
     tenant = current_tenant()
     with tenant.store.transaction():
         current = engine.load(tenant.store, m, pk)
@@ -166,6 +170,13 @@ _OPERATION = re.compile(r"^(list|get|schema|create|update|patch|delete)_([a-z0-9
 
 
 def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
+    custom = _CUSTOM.match(name)
+    if custom is not None and custom.group(2) in documents.DOC_TYPES:
+        doc = documents.DOC_TYPES[custom.group(2)]
+        if custom.group(1) != "pagar" or doc.invoice:
+            handler = _CUSTOM_FACTORIES[custom.group(1)](doc)
+            handler.__name__ = name
+            return handler
     match = _OPERATION.match(name)
     if match is None or match.group(2) not in registry():
         raise AttributeError(name)
@@ -177,3 +188,123 @@ def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
 
     handler.__name__ = name
     return handler
+
+
+# -- business documents (custom endpoints) -----------------------------------------------------------
+def _form(body: Any) -> dict[str, Any]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise documents.error(400, "Ningún dato recibido por formulario")
+    if "json" in request.headers.get("content-type", ""):
+        add_warning(JSON_BODY_WARNING)
+    for key in ("pagada",):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip().lower() in _FALSE_WORDS:
+            add_warning(f"{key}={value!r} is true for a real FacturaScripts server (PHP truthiness): send 0 or ''")
+    return body
+
+
+def _document_body(doc: documents.DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> Response:
+    return respond(
+        {
+            "doc": registry()[doc.header].visible(header),
+            "lines": [registry()[doc.lines].visible(line) for line in lines],
+        }
+    )
+
+
+def _crear(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+    async def handler(body: Any = None, **_: Any) -> Response:
+        header, lines = documents.create(current_tenant(), doc, _form(body))
+        return _document_body(doc, header, lines)
+
+    return handler
+
+
+def _short_name(doc: documents.DocType) -> str:
+    # Factura_12.pdf, Albaran_3.pdf: the class name without the party, as the real server.
+    return doc.name.removesuffix("Cliente").removesuffix("Proveedor")
+
+
+def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+    async def handler(id: Any = None, type: str = "PDF", **_: Any) -> Response:
+        tenant = current_tenant()
+        header = engine.load(tenant.store, registry()[doc.header], id)
+        if header is None:
+            raise documents.error(404, "record-not-found")
+        lines = documents.lines_of(tenant, doc, header[doc.pk])
+        if (type or "PDF").upper() == "CSV":
+            return Response(
+                documents.export_csv(doc, header, lines),
+                media_type="text/csv; charset=utf-8",
+                headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={doc.name}_{id}.csv"},
+            )
+        return Response(
+            documents.export_pdf(tenant, doc, header, lines),
+            media_type="application/pdf",
+            headers={
+                **CORS_HEADERS,
+                "Content-Disposition": f"inline; filename={_short_name(doc)}_{id}.pdf",
+            },
+        )
+
+    return handler
+
+
+def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+    async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
+        message, invoice = documents.pay(current_tenant(), doc, id, _form(body))
+        return respond({"ok": message, "data": registry()[doc.header].visible(invoice)})
+
+    return handler
+
+
+def _editar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+    async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
+        header, lines = documents.edit(current_tenant(), doc, id, _form(body))
+        return _document_body(doc, header, lines)
+
+    return handler
+
+
+async def crear_factura_rectificativa_cliente(body: Any = None, **_: Any) -> Response:
+    header, lines = documents.rectify(current_tenant(), _form(body))
+    return _document_body(documents.DOC_TYPES["FacturaCliente"], header, lines)
+
+
+crear_factura_rectificativa_cliente_put = crear_factura_rectificativa_cliente
+
+_CUSTOM = re.compile(r"^(crear|editar|exportar|pagar)([A-Z][A-Za-z]+?)(Put|Patch)?$")
+_CUSTOM_FACTORIES = {"crear": _crear, "editar": _editar, "exportar": _exportar, "pagar": _pagar}
+
+
+# -- files --------------------------------------------------------------------------------------------
+def _download_url(record: dict[str, Any]) -> str:
+    mount = request.scope.get("sandbox.mount")
+    prefix = mount.prefix if mount is not None else ""
+    base = str(request.url).split("://", 1)
+    host = base[1].split("/", 1)[0] if len(base) > 1 else ""
+    return f"{base[0]}://{host}{prefix}/3/attachedfiles/{record['idfile']}/download"
+
+
+def with_downloads(m: Model, record: dict[str, Any]) -> dict[str, Any]:
+    visible = m.visible(record)
+    if m.resource == "attachedfiles":
+        url = _download_url(record)
+        visible["download"] = url
+        visible["download-permanent"] = url
+    return visible
+
+
+async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
+    tenant = current_tenant()
+    record = engine.load(tenant.store, registry()["attachedfiles"], pk)
+    content = files.content_of(tenant, record) if record is not None else None
+    if record is None or content is None:
+        raise engine.model_error(engine.NOT_FOUND, 404)
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={record['filename']}"},
+    )

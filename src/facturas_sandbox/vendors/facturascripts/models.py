@@ -131,6 +131,7 @@ def models_from_contract(spec: dict[str, Any]) -> dict[str, Model]:
                 hidden=col in hidden,
             )
             for col, prop in schema["properties"].items()
+            if "x-db-type" in prop  # computed fields (an attached file's download URLs) are no columns
         }
         out[resource] = Model(
             resource=resource,

@@ -40,6 +40,8 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
         if previous is None and record.get("fechaalta") is None:
             record["fechaalta"] = format_date(now.date())
         record["actualizado"] = format_datetime(now.replace(tzinfo=None))
+    if m.resource in DOCUMENT_HEADERS:
+        _document_state(tenant, m, record, previous)
     if m.resource == "apikeyes":
         if previous is None:
             if not record.get("apikey"):
@@ -48,6 +50,25 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
                 record["creationdate"] = format_date(now.date())
         elif previous.get("apikey") != record.get("apikey"):
             record["apikey"] = previous.get("apikey")  # the secret is not editable through the API
+
+
+# What may change on a document that is not editable (BusinessDocument::onChange).
+NON_EDITABLE_FIELDS = {"femail", "idestado", "numdocs", "pagada", "editable"}
+
+
+def _document_state(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    """Every save sets `editable` from the status; a non-editable document keeps its data."""
+    from . import engine
+
+    if previous is not None and previous.get("editable") is False:
+        changed = sorted(k for k, v in record.items() if previous.get(k) != v and k not in NON_EDITABLE_FIELDS)
+        if changed:
+            raise engine.SaveError([f"Documento no editable: no se puede cambiar {', '.join(changed)}"])
+    status_id = record.get("idestado")
+    if status_id is not None:
+        status = engine.load(tenant.store, engine.model("estadodocumentos"), status_id)
+        if status is not None:
+            record["editable"] = bool(status.get("editable"))
 
 
 def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
@@ -100,3 +121,7 @@ def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
 
     if m.resource == "apikeyes":
         auth.unregister_key(record)
+    if m.resource == "attachedfiles":
+        from . import files
+
+        files.remove(tenant, record)

@@ -1,0 +1,582 @@
+"""Business documents: the custom endpoints crear*, editar*, pagarFactura*, exportar* and the
+Calculator (Core/Lib/Calculator.php), numbering (Core/Lib/BusinessDocumentCode.php) and
+receipts, over the same models and engine as the generic resources.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ...domain.money import HUNDRED, ZERO, InvalidAmount, round_cents, to_decimal
+from ...errors import ApiError
+from ...tenants import Tenant
+from . import engine
+from .models import InvalidValue, format_date, parse_date, parse_time
+
+
+@dataclass(frozen=True)
+class DocType:
+    name: str  # FacturaCliente: the model class and `tipodoc`
+    header: str  # resource of the header model
+    lines: str  # resource of the line model
+    pk: str  # primary key of the header, and the line's foreign key
+    party: str  # codcliente | codproveedor
+    party_resource: str
+    party_name: str  # nombrecliente | nombre
+    prefix: str  # code prefix: F, FP, ALB, …
+    title: str  # for the PDF
+
+    @property
+    def customer(self) -> bool:
+        return self.party == "codcliente"
+
+    @property
+    def invoice(self) -> bool:
+        return self.name.startswith("Factura")
+
+
+def _doc(name: str, header: str, pk: str, prefix: str, title: str) -> DocType:
+    customer = name.endswith("Cliente")
+    return DocType(
+        name=name,
+        header=header,
+        lines=f"linea{header}",
+        pk=pk,
+        party="codcliente" if customer else "codproveedor",
+        party_resource="clientes" if customer else "proveedores",
+        party_name="nombrecliente" if customer else "nombre",
+        prefix=prefix,
+        title=title,
+    )
+
+
+DOC_TYPES = {
+    d.name: d
+    for d in (
+        _doc("FacturaCliente", "facturaclientes", "idfactura", "F", "Factura"),
+        _doc("FacturaProveedor", "facturaproveedores", "idfactura", "FP", "Factura de proveedor"),
+        _doc("AlbaranCliente", "albaranclientes", "idalbaran", "ALB", "Albarán"),
+        _doc("AlbaranProveedor", "albaranproveedores", "idalbaran", "ALBP", "Albarán de proveedor"),
+        _doc("PedidoCliente", "pedidoclientes", "idpedido", "PED", "Pedido"),
+        _doc("PedidoProveedor", "pedidoproveedores", "idpedido", "PEDP", "Pedido de proveedor"),
+        _doc("PresupuestoCliente", "presupuestoclientes", "idpresupuesto", "PRE", "Presupuesto"),
+        _doc("PresupuestoProveedor", "presupuestoproveedores", "idpresupuesto", "PREP", "Presupuesto de proveedor"),
+    )
+}
+# What may change on a non-editable document (ModelOnChangeClass of BusinessDocument).
+NON_EDITABLE_FIELDS = {"femail", "idestado", "numdocs", "pagada"}
+LINE_KEYS = ("referencia", "descripcion", "cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf", "suplido", "orden")
+
+
+def error(status: int, message: str) -> ApiError:
+    return ApiError(status, "document", message, origin="document")
+
+
+def php_truthy(value: Any) -> bool:
+    return value not in (None, "", "0", 0, False)
+
+
+def _d(value: Any, default: str = "0") -> Decimal:
+    if value in (None, ""):
+        return Decimal(default)
+    try:
+        return to_decimal(value)
+    except InvalidAmount as exc:
+        raise error(400, f"Invalid number: {value}") from exc
+
+
+def _num(value: Decimal) -> str:
+    return str(value.normalize()) if value != 0 else "0"
+
+
+# -- Calculator ---------------------------------------------------------------------------------
+def calculate(header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+    """Line amounts and document totals, as Calculator::calculate (in place)."""
+    factor = (HUNDRED - _d(header.get("dtopor1"))) / HUNDRED * (HUNDRED - _d(header.get("dtopor2"))) / HUNDRED
+    groups: dict[tuple[Decimal, Decimal], dict[str, Decimal]] = {}
+    netosindto = suplidos = irpf_total = ZERO
+    irpf_rate = ZERO
+    for line in lines:
+        quantity, price = _d(line.get("cantidad"), "1"), _d(line.get("pvpunitario"))
+        sindto = quantity * price
+        total = sindto * (HUNDRED - _d(line.get("dtopor"))) / HUNDRED * (HUNDRED - _d(line.get("dtopor2"))) / HUNDRED
+        line["pvpsindto"], line["pvptotal"] = _num(sindto), _num(total)
+        netosindto += total
+        amount = total * factor
+        if php_truthy(line.get("suplido")):
+            suplidos += amount
+            continue
+        iva, recargo = _d(line.get("iva")), _d(line.get("recargo"))
+        group = groups.setdefault((iva, recargo), {"neto": ZERO, "iva": ZERO, "recargo": ZERO})
+        group["neto"] += amount
+        group["iva"] += amount * iva / HUNDRED
+        group["recargo"] += amount * recargo / HUNDRED
+        line_irpf = _d(line.get("irpf"))
+        irpf_total += amount * line_irpf / HUNDRED
+        irpf_rate = max(irpf_rate, line_irpf)
+    neto = sum((round_cents(g["neto"]) for g in groups.values()), ZERO)
+    totaliva = sum((round_cents(g["iva"]) for g in groups.values()), ZERO)
+    totalrecargo = sum((round_cents(g["recargo"]) for g in groups.values()), ZERO)
+    totalirpf = round_cents(irpf_total)
+    totalsuplidos = round_cents(suplidos)
+    total = round_cents(neto + totalsuplidos + totaliva + totalrecargo - totalirpf)
+    header.update(
+        netosindto=_num(round_cents(netosindto)),
+        neto=_num(neto),
+        totaliva=_num(totaliva),
+        totalrecargo=_num(totalrecargo),
+        totalirpf=_num(totalirpf),
+        totalsuplidos=_num(totalsuplidos),
+        irpf=_num(irpf_rate),
+        total=_num(total),
+        totaleuros=_num(total),
+    )
+
+
+# -- lookups ---------------------------------------------------------------------------------------
+def _get(tenant: Tenant, resource: str, key: Any) -> dict[str, Any] | None:
+    return engine.load(tenant.store, engine.model(resource), key)
+
+
+def _default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
+    states = engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
+    preferred = [s for s in states if s.get("predeterminado")]
+    return (preferred or states or [None])[0]
+
+
+def _ensure_exercise(tenant: Tenant, day: date) -> str:
+    code = str(day.year)
+    if _get(tenant, "ejercicios", code) is None:
+        engine.insert(
+            tenant,
+            engine.model("ejercicios"),
+            {
+                "codejercicio": code,
+                "nombre": code,
+                "idempresa": 1,
+                "fechainicio": format_date(day.replace(month=1, day=1)),
+                "fechafin": format_date(day.replace(month=12, day=31)),
+                "estado": "ABIERTO",
+                "longsubcuenta": 10,
+            },
+        )
+    return code
+
+
+def _lines_from(value: Any) -> list[dict[str, Any]]:
+    if value in (None, ""):
+        raise error(400, "lineas field is required")
+    if not isinstance(value, str):
+        raise error(400, "Invalid lines")
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise error(400, "Invalid lines") from exc
+    if not isinstance(parsed, list) or not all(isinstance(item, dict) for item in parsed):
+        raise error(400, "Invalid lines")
+    return parsed
+
+
+def _line_values(tenant: Tenant, raw: Mapping[str, Any], regime_recargo: bool, siniva: bool) -> dict[str, Any]:
+    line: dict[str, Any] = {"cantidad": "1", "dtopor": "0", "dtopor2": "0", "irpf": "0"}
+    codimpuesto = raw.get("codimpuesto")
+    reference = raw.get("referencia")
+    if reference not in (None, ""):
+        found = engine.collection(tenant.store, engine.model("variantes")).find(referencia=str(reference))
+        if found:
+            variant = found[0]
+            product = _get(tenant, "productos", variant.get("idproducto")) or {}
+            line.update(
+                referencia=variant["referencia"],
+                idproducto=variant.get("idproducto"),
+                descripcion=product.get("descripcion") or variant["referencia"],
+                pvpunitario=variant.get("precio") or 0,
+            )
+            codimpuesto = codimpuesto or product.get("codimpuesto")
+        else:
+            line["referencia"] = str(reference)
+    for key in LINE_KEYS:
+        if key in raw and raw[key] is not None:
+            line[key] = raw[key]
+    for key in ("cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf"):
+        _d(line.get(key))  # refuse what is not a number
+    tax = _get(tenant, "impuestos", codimpuesto) if codimpuesto not in (None, "") else None
+    if codimpuesto not in (None, "") and tax is None:
+        raise error(400, f"Impuesto {codimpuesto} no encontrado")
+    line["codimpuesto"] = tax["codimpuesto"] if tax else None
+    line["iva"] = 0 if siniva or tax is None else tax.get("iva") or 0
+    line["recargo"] = tax.get("recargo") or 0 if tax and regime_recargo and not siniva else 0
+    line["suplido"] = php_truthy(line.get("suplido"))
+    return line
+
+
+# -- crear* -----------------------------------------------------------------------------------------
+HEADER_SETTABLE = (
+    "codalmacen",
+    "coddivisa",
+    "codpago",
+    "codserie",
+    "dtopor1",
+    "dtopor2",
+    "observaciones",
+    "numero2",
+    "direccion",
+    "codpostal",
+    "ciudad",
+    "provincia",
+    "apartado",
+    "codagente",
+    "codtrans",
+)
+
+
+def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """crear<doc>: header, lines, totals, number and receipts in one transaction."""
+    party_code = form.get(doc.party)
+    if party_code in (None, ""):
+        raise error(400, f"{doc.party} field is required")
+    party = _get(tenant, doc.party_resource, party_code)
+    if party is None:
+        raise error(404, "customer-not-found" if doc.customer else "supplier-not-found")
+    codalmacen = form.get("codalmacen") or "ALG"
+    if _get(tenant, "almacenes", codalmacen) is None:
+        raise error(404, "warehouse-not-found")
+    try:
+        day = parse_date(form["fecha"]) if form.get("fecha") else tenant.clock.today()
+        hour = (
+            parse_time(form["hora"]).strftime("%H:%M:%S")
+            if form.get("hora")
+            else tenant.clock.now().strftime("%H:%M:%S")
+        )
+    except InvalidValue as exc:
+        raise error(400, str(exc)) from exc
+    raw_lines = _lines_from(form.get("lineas"))
+    codserie = form.get("codserie") or party.get("codserie") or "A"
+    serie = _get(tenant, "series", codserie)
+    if serie is None:
+        raise error(422, f"Serie {codserie} no encontrada")
+    regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
+    lines = [_line_values(tenant, raw, regime_recargo, bool(serie.get("siniva"))) for raw in raw_lines]
+    header: dict[str, Any] = {
+        doc.party: party_code,
+        doc.party_name: party.get("razonsocial") or party.get("nombre"),
+        "cifnif": party.get("cifnif") or "",
+        "codalmacen": codalmacen,
+        "coddivisa": "EUR",
+        "codpago": party.get("codpago") or "CONT",
+        "codserie": codserie,
+        "fecha": format_date(day),
+        "hora": hour,
+        "idempresa": 1,
+        "tasaconv": 1,
+    }
+    for key in HEADER_SETTABLE:
+        if form.get(key) not in (None, ""):
+            header[key] = form[key]
+    calculate(header, lines)
+    return _insert(tenant, doc, header, lines, paid=php_truthy(form.get("pagada")))
+
+
+def _insert(
+    tenant: Tenant, doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]], *, paid: bool
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Number, save header and lines and (invoices) the receipt, in one transaction."""
+    with tenant.store.transaction():
+        codserie = header["codserie"]
+        header["codejercicio"] = _ensure_exercise(tenant, parse_date(header["fecha"]))
+        number = tenant.store.next_number(f"fs:{doc.name}:{codserie}:{header['codejercicio']}:1")
+        header["numero"] = str(number)
+        header["codigo"] = f"{doc.prefix}{header['codejercicio']}{codserie}{number}"
+        status = _default_status(tenant, doc)
+        if status is not None:
+            header["idestado"] = status["idestado"]
+            header["editable"] = bool(status.get("editable"))
+        try:
+            saved = engine.insert(tenant, engine.model(doc.header), header)
+            saved_lines = []
+            for order, line in enumerate(lines):
+                line[doc.pk] = saved[doc.pk]
+                line.setdefault("orden", len(lines) - order)
+                saved_lines.append(engine.insert(tenant, engine.model(doc.lines), line))
+            if doc.invoice:
+                _create_receipt(tenant, doc, saved, paid=paid)
+                saved = _reload(tenant, doc, saved[doc.pk])
+        except engine.SaveError as exc:
+            raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
+    return saved, saved_lines
+
+
+# -- editar* ----------------------------------------------------------------------------------------
+FIXED_ON_EDIT = {"codalmacen": "almacén", "idempresa": "empresa"}
+
+
+def edit(
+    tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """editar<doc>/{id}: header fields and a full sync of the lines (update, add, delete)."""
+    with tenant.store.transaction():
+        header = _get(tenant, doc.header, key)
+        if header is None:
+            raise error(404, "record-not-found")
+        if form.get(doc.party) not in (None, "") and form[doc.party] != header.get(doc.party):
+            raise error(422, "No se puede cambiar el cliente" if doc.customer else "No se puede cambiar el proveedor")
+        for field, label in FIXED_ON_EDIT.items():
+            if form.get(field) not in (None, "") and str(form[field]) != str(header.get(field)):
+                raise error(422, f"No se puede cambiar el {label}")
+        if not header.get("editable"):
+            raise error(422, "Documento no editable")
+        raw_lines = _lines_from(form.get("lineas"))
+        party = _get(tenant, doc.party_resource, header.get(doc.party)) or {}
+        serie = _get(tenant, "series", header.get("codserie")) or {}
+        regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
+        existing = {line["idlinea"]: line for line in lines_of(tenant, doc, header[doc.pk])}
+        wanted: list[tuple[Any, dict[str, Any]]] = []
+        for raw in raw_lines:
+            values = _line_values(tenant, raw, regime_recargo, bool(serie.get("siniva")))
+            try:
+                idlinea = int(raw["idlinea"]) if raw.get("idlinea") not in (None, "") else None
+            except (TypeError, ValueError) as exc:
+                raise error(400, "Invalid lines") from exc
+            wanted.append((idlinea if idlinea in existing else None, values))
+        updated = dict(header)
+        for field in HEADER_SETTABLE:
+            if field != "codalmacen" and field != "codserie" and form.get(field) not in (None, ""):
+                updated[field] = form[field]
+        calculate(updated, [values for _, values in wanted])
+        lines_model = engine.model(doc.lines)
+        keep = {idlinea for idlinea, _ in wanted if idlinea is not None}
+        try:
+            for idlinea in existing:
+                if idlinea not in keep:
+                    engine.collection(tenant.store, lines_model).delete(idlinea)
+            saved_lines = []
+            for order, (idlinea, values) in enumerate(wanted):
+                values[doc.pk] = header[doc.pk]
+                values.setdefault("orden", len(wanted) - order)
+                if idlinea is None:
+                    saved_lines.append(engine.insert(tenant, lines_model, values))
+                else:
+                    saved_lines.append(engine.update(tenant, lines_model, existing[idlinea], values))
+            saved = engine.update(tenant, engine.model(doc.header), header, updated)
+        except engine.SaveError as exc:
+            raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
+        if doc.invoice:
+            receipts = engine.collection(tenant.store, engine.model(_receipt_resource(doc)))
+            for receipt in receipts.find(idfactura=saved["idfactura"]):
+                if not receipt.get("pagado"):
+                    receipts.replace({**receipt, "importe": saved.get("total") or 0})
+    return saved, saved_lines
+
+
+# -- crearFacturaRectificativaCliente -----------------------------------------------------------------
+def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    doc = DOC_TYPES["FacturaCliente"]
+    for field in ("idfactura", "fecha"):
+        if form.get(field) in (None, ""):
+            raise error(400, f"{field} field is required")
+    try:
+        day = parse_date(form["fecha"])
+        hour = parse_time(form["hora"]).strftime("%H:%M:%S") if form.get("hora") else None
+    except InvalidValue as exc:
+        raise error(400, str(exc)) from exc
+    with tenant.store.transaction():
+        original = _get(tenant, doc.header, form["idfactura"])
+        if original is None:
+            raise error(404, "record-not-found")
+        if original.get("idfacturarect"):
+            raise error(400, "No se puede rectificar una factura rectificativa")
+        quantities: dict[int, Decimal] = {}
+        for name, value in form.items():
+            if name.startswith("refund_") and value not in (None, ""):
+                try:
+                    quantities[int(name[7:])] = _d(value)
+                except ValueError as exc:
+                    raise error(400, f"Invalid refund quantity: {name}") from exc
+        lines = []
+        for line in lines_of(tenant, doc, original["idfactura"]):
+            quantity = quantities.get(line["idlinea"], ZERO) if quantities else _d(line.get("cantidad"))
+            if quantity == 0:
+                continue
+            copy = {k: line.get(k) for k in ("referencia", "idproducto", "descripcion", "pvpunitario", "dtopor")}
+            copy |= {k: line.get(k) for k in ("dtopor2", "irpf", "codimpuesto", "iva", "recargo", "suplido")}
+            copy.update(cantidad=_num(-abs(quantity)), idlinearect=line["idlinea"])
+            lines.append(copy)
+        if not lines:
+            raise error(400, "No hay líneas que rectificar")
+        if original.get("editable"):
+            issued = next(
+                (
+                    s
+                    for s in engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
+                    if not s.get("editable")
+                ),
+                None,
+            )
+            if issued is not None:
+                engine.update(tenant, engine.model(doc.header), original, {"idestado": issued["idestado"]})
+        header = {
+            k: original.get(k)
+            for k in ("codcliente", "nombrecliente", "cifnif", "codalmacen", "coddivisa", "codpago", "idempresa")
+        }
+        header |= {k: original.get(k) for k in ("direccion", "codpostal", "ciudad", "provincia", "dtopor1", "dtopor2")}
+        header.update(
+            codserie=form.get("codserie") or original["codserie"],
+            fecha=format_date(day),
+            hora=hour or tenant.clock.now().strftime("%H:%M:%S"),
+            observaciones=form.get("observaciones") or None,
+            codigorect=original["codigo"],
+            idfacturarect=original["idfactura"],
+            tasaconv=1,
+        )
+        if _get(tenant, "series", header["codserie"]) is None:
+            raise error(422, f"Serie {header['codserie']} no encontrada")
+        calculate(header, lines)
+        return _insert(tenant, doc, header, lines, paid=False)
+
+
+def _reload(tenant: Tenant, doc: DocType, key: Any) -> dict[str, Any]:
+    record = _get(tenant, doc.header, key)
+    assert record is not None
+    return record
+
+
+def lines_of(tenant: Tenant, doc: DocType, key: Any) -> list[dict[str, Any]]:
+    found = engine.collection(tenant.store, engine.model(doc.lines)).find(**{doc.pk: key})
+    return sorted(found, key=lambda r: (-(r.get("orden") or 0), r["idlinea"]))
+
+
+# -- receipts and payment ---------------------------------------------------------------------------
+def _receipt_resource(doc: DocType) -> str:
+    return "reciboclientes" if doc.customer else "reciboproveedores"
+
+
+def _create_receipt(tenant: Tenant, doc: DocType, invoice: dict[str, Any], *, paid: bool) -> None:
+    today = format_date(tenant.clock.today())
+    engine.insert(
+        tenant,
+        engine.model(_receipt_resource(doc)),
+        {
+            doc.party: invoice[doc.party],
+            "idfactura": invoice["idfactura"],
+            "codigofactura": invoice["codigo"],
+            "numero": 1,
+            "importe": invoice.get("total") or 0,
+            "fecha": invoice["fecha"],
+            "vencimiento": invoice["fecha"],
+            "coddivisa": invoice.get("coddivisa"),
+            "codpago": invoice.get("codpago"),
+            "idempresa": invoice.get("idempresa") or 1,
+            "pagado": paid,
+            "fechapago": today if paid else None,
+        },
+    )
+    _set_paid(tenant, doc, invoice, paid)
+
+
+def _set_paid(tenant: Tenant, doc: DocType, invoice: dict[str, Any], paid: bool) -> None:
+    m = engine.model(doc.header)
+    current = _get(tenant, doc.header, invoice["idfactura"])
+    if current is not None and current.get("pagada") != paid:
+        engine.collection(tenant.store, m).replace({**current, "pagada": paid})
+
+
+def pay(tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    if "pagada" not in form:
+        raise error(400, "missing-pagada-parameter")
+    paid = php_truthy(form.get("pagada"))
+    with tenant.store.transaction():
+        invoice = _get(tenant, doc.header, key)
+        if invoice is None:
+            raise error(404, "record-not-found")
+        receipts = engine.collection(tenant.store, engine.model(_receipt_resource(doc)))
+        changed = False
+        try:
+            fechapago = format_date(parse_date(form["fechapago"])) if form.get("fechapago") else None
+        except InvalidValue as exc:
+            raise error(400, str(exc)) from exc
+        for receipt in receipts.find(idfactura=invoice["idfactura"]):
+            if receipt.get("pagado") == paid:
+                continue
+            updated = {**receipt, "pagado": paid}
+            updated["fechapago"] = (fechapago or format_date(tenant.clock.today())) if paid else None
+            if form.get("codpago"):
+                updated["codpago"] = form["codpago"]
+            receipts.replace(updated)
+            changed = True
+        if invoice.get("pagada") != paid:
+            _set_paid(tenant, doc, invoice, paid)
+            changed = True
+        return ("Registro actualizado correctamente." if changed else "Sin cambios"), _reload(tenant, doc, key)
+
+
+# -- export ----------------------------------------------------------------------------------------
+def export_csv(doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    fields = ["codigo", "fecha", doc.party, doc.party_name, "cifnif", "neto", "totaliva", "totalrecargo"]
+    fields += ["totalirpf", "total"]
+    writer.writerow(fields)
+    writer.writerow([header.get(f, "") for f in fields])
+    writer.writerow([])
+    line_fields = ["referencia", "descripcion", "cantidad", "pvpunitario", "dtopor", "iva", "recargo", "pvptotal"]
+    writer.writerow(line_fields)
+    for line in lines:
+        writer.writerow([line.get(f, "") if line.get(f) is not None else "" for f in line_fields])
+    return out.getvalue().encode("utf-8")
+
+
+def export_pdf(tenant: Tenant, doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
+    from ...domain.pdf import InvoicePdf, Party, PdfLine, render_invoice
+
+    company = _get(tenant, "empresas", header.get("idempresa") or 1) or {}
+    party = _get(tenant, doc.party_resource, header.get(doc.party)) or {}
+    groups: dict[Decimal, Decimal] = {}
+    for line in lines:
+        if not line.get("suplido"):
+            groups[_d(line.get("iva"))] = groups.get(_d(line.get("iva")), ZERO) + _d(line.get("pvptotal"))
+    totals = [("Neto", _d(header.get("neto"))), ("IVA", _d(header.get("totaliva")))]
+    if _d(header.get("totalrecargo")):
+        totals.append(("Recargo de equivalencia", _d(header.get("totalrecargo"))))
+    if _d(header.get("totalirpf")):
+        totals.append(("IRPF", -_d(header.get("totalirpf"))))
+    if _d(header.get("totalsuplidos")):
+        totals.append(("Suplidos", _d(header.get("totalsuplidos"))))
+    totals.append(("Total", _d(header.get("total"))))
+    pdf = InvoicePdf(
+        title=doc.title.upper(),
+        number=str(header.get("codigo", "")),
+        date=str(header.get("fecha", "")),
+        issuer=Party(str(company.get("nombre", "")), "CIF", str(company.get("cifnif", ""))),
+        customer=Party(
+            str(header.get(doc.party_name) or party.get("nombre") or ""),
+            "NIF",
+            str(header.get("cifnif") or ""),
+            tuple(str(v) for v in (header.get("direccion"), header.get("ciudad")) if v),
+        ),
+        lines=tuple(
+            PdfLine(
+                description=str(line.get("descripcion") or line.get("referencia") or ""),
+                quantity=_d(line.get("cantidad")),
+                unit_price=_d(line.get("pvpunitario")),
+                discount=_d(line.get("dtopor")),
+                tax_rate=_d(line.get("iva")),
+                amount=_d(line.get("pvptotal")),
+            )
+            for line in lines
+        ),
+        tax_rows=tuple(
+            (f"IVA {_num(rate)}%", base, round_cents(base * rate / HUNDRED)) for rate, base in groups.items()
+        ),
+        totals=tuple(totals),
+        notes=(str(header["observaciones"]),) if header.get("observaciones") else (),
+        watermark="BOCETO" if header.get("editable") else None,
+        extra_header=(f"Rectifica a: {header['codigorect']}",) if header.get("codigorect") else (),
+    )
+    return render_invoice(pdf)
