@@ -23,7 +23,7 @@ from facturas_sandbox.conformance.runner import Verdict, only_operations, run
 OPENAPI = {
     "facturovia": "/facturovia/api/openapi.json",
     "facturala": "/facturala/facturala/api/openapi.json",
-    "facturascripts": "/facturascripts/api/3/openapi.json",
+    "facturascripts": "/facturascripts/api/openapi.json",
     "facturagem": "/facturagem/api/v1/openapi.json",
 }
 AUTH_HEADERS = {"facturovia": b"authorization", "facturala": b"authorization", "facturascripts": b"x-auth-token"}

@@ -47,7 +47,7 @@ def test_dates_follow_the_tenants_frozen_clock(client: TestClient, new_tenant: d
     ).json()
     assert fg_invoice["date"] == "2031-03-15" and fg_invoice["number"].startswith("2031_")
 
-    fs = {"Token": creds["facturascripts"]["token"]}
+    fs = {"Token": creds["facturascripts"]["token"], "X-Forwarded-For": "198.51.100.31"}  # own IP: see the ban
     cliente = client.post(
         "/facturascripts/api/3/clientes", data={"nombre": "Reloj S.L.", "cifnif": "B87654323"}, headers=fs
     ).json()["data"]

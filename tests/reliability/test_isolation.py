@@ -105,8 +105,9 @@ def test_facturagem_accounts_and_clients_stay_inside_their_tenant(client: TestCl
 
 def test_facturascripts_records_and_filters_stay_inside_their_tenant(client: TestClient, pair: Any) -> None:
     a, b = pair
-    token_a = {"Token": a["credentials"]["facturascripts"]["token"]}
-    token_b = {"Token": b["credentials"]["facturascripts"]["token"]}
+    # Own client addresses: FacturaScripts bans an IP after failed logins from other tests.
+    token_a = {"Token": a["credentials"]["facturascripts"]["token"], "X-Forwarded-For": "198.51.100.21"}
+    token_b = {"Token": b["credentials"]["facturascripts"]["token"], "X-Forwarded-For": "198.51.100.22"}
     base = "/facturascripts/api/3"
     created = client.post(f"{base}/clientes", data={"nombre": MARKER, "cifnif": "B87654323"}, headers=token_b)
     assert created.status_code == 200, created.text
@@ -135,7 +136,7 @@ def test_secrets_never_reach_logs_journals_or_error_bodies(
     bodies = [
         client.get("/facturovia/api/invoices", headers={"Authorization": f"Bearer {bogus}"}).text,
         client.get("/facturovia/api/invoices", headers={"Authorization": f"Bearer {secrets_of_a[1]}"}).text,
-        client.get("/facturascripts/api/3/clientes", headers={"Token": bogus}).text,
+        client.get("/facturascripts/api/3/clientes", headers={"Token": bogus, "X-Forwarded-For": "198.51.100.23"}).text,
         client.get("/_sandbox/tenants/" + a["id"], headers={"Authorization": f"Bearer {bogus}"}).text,
         client.post("/facturagem/api/v1/session.json", data=a["credentials"]["facturagem"]).text,
         client.get(
