@@ -228,3 +228,13 @@ def test_rectificativa_partial_and_full(client):
     assert again.status_code == 400
     missing = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data={"fecha": "21-11-2026"})
     assert missing.json() == {"status": "error", "message": "idfactura field is required"}
+
+
+def test_a_document_whose_total_is_not_the_sum_of_its_parts_is_not_saved(client):
+    # BusinessDocument::test() refuses it (bad-total-error), whichever route writes it.
+    drafts = client.get(f"{BASE}/facturaclientes", params={"filter[editable]": "1"}, headers=FULL).json()
+    draft = drafts[0]
+    response = client.put(f"{BASE}/facturaclientes/{draft['idfactura']}", data={"total": "0.01"}, headers=FULL)
+    assert response.status_code == 400
+    assert "total" in response.json()["error"]
+    assert client.get(f"{BASE}/facturaclientes/{draft['idfactura']}", headers=FULL).json()["total"] == draft["total"]

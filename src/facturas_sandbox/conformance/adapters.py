@@ -291,7 +291,8 @@ class FacturaScripts(Adapter):
 
     def documents(self, case: Any, body: Any) -> list[Document]:
         kind = self._kind(case)
-        if kind is None or "linea" in case.operation.path:
+        # Lines are not documents, and `/{resource}/schema` describes columns, not a document.
+        if kind is None or "linea" in case.operation.path or case.operation.path.endswith("/schema"):
             return []
         if isinstance(body, dict):
             inner = body.get("doc", body.get("data", body))

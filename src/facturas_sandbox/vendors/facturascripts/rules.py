@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from decimal import Decimal
 from typing import Any
 
 from ...tenants import Tenant
@@ -42,6 +43,7 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
         record["actualizado"] = format_datetime(now.replace(tzinfo=None))
     if m.resource in DOCUMENT_HEADERS:
         _document_state(tenant, m, record, previous)
+        _check_total(record)
     if m.resource == "apikeyes":
         if previous is None:
             if not record.get("apikey"):
@@ -69,6 +71,20 @@ def _document_state(tenant: Tenant, m: Model, record: dict[str, Any], previous: 
         status = engine.load(tenant.store, engine.model("estadodocumentos"), status_id)
         if status is not None:
             record["editable"] = bool(status.get("editable"))
+
+
+def _check_total(record: dict[str, Any]) -> None:
+    """BusinessDocument::test(): a document whose total is not the sum of its parts is not
+    saved ('bad-total-error'), whichever route wrote it."""
+    from . import engine
+
+    def part(name: str) -> Decimal:
+        value = record.get(name)
+        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+    expected = part("neto") + part("totalsuplidos") + part("totaliva") - part("totalirpf") + part("totalrecargo")
+    if abs(part("total") - expected) >= Decimal("0.005"):
+        raise engine.SaveError(["El total del documento está mal calculado"])
 
 
 def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
