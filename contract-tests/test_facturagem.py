@@ -8,26 +8,10 @@ import schemathesis
 from contract_support import run_contract, schemathesis_config
 from starlette.testclient import TestClient
 
-# Operations that take a body may answer 422 to schema-valid input, for two reasons JSON
-# Schema cannot express:
-# - strict parameters: the input schemas allow extra properties (the server does accept them
-#   with `strict=false` or `strict=0`), but by default it answers 422 listing the allowed
-#   parameters. Whether an extra body field is accepted depends on the `strict` query
-#   parameter, and OpenAPI 3.0 cannot relate a query parameter to a body schema;
-# - rules across resources, answered 422 with the resource's `errors` as the documented API
-#   does: an invoice number already used in the account that year, a payment larger than
-#   what the invoice still owes (or an invoice whose new total falls below what has been paid).
-# Every operation without a body keeps positive_data_acceptance's defaults.
-BODY_OPERATIONS = [
-    "createSession",
-    "updateAccount",
-    "createClient",
-    "updateClient",
-    "createInvoice",
-    "updateInvoice",
-    "createPayment",
-]
-ACCEPTS_WITH_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+from facturas_sandbox.conformance.profiles import operation_overrides
+
+# What the contract cannot state (strict parameters, rules across resources) is declared once,
+# in conformance/profiles.py, for this suite and for `facturas-sandbox conform` alike.
 SESSION = "/facturagem/api/v1/session.json"
 
 
@@ -66,12 +50,6 @@ def test_facturagem_conforms(sandbox_app: Any, contract_tenant: Any) -> None:
 
     config = schemathesis_config(
         {"ApiKey": {"api_key": api_key}},
-        operations=[
-            {
-                "include-operation-id": operation_id,
-                "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTS_WITH_422}},
-            }
-            for operation_id in BODY_OPERATIONS
-        ],
+        operations=operation_overrides("facturagem"),
     )
     run_contract(sandbox_app, "/facturagem/api/v1/openapi.json", "facturagem", config, prepare=register_keys)

@@ -104,6 +104,33 @@ def test_conform_passes_the_sandbox_and_writes_both_reports(served: Any, tmp_pat
     assert "CONFORMS" in html and "Score 100.0 %" in html and "GET /companies/{companyId}/invoices" in html
 
 
+def test_conform_opens_a_facturagem_session_itself(served: Any, tmp_path: Path, capsys: Any) -> None:
+    intact, _, tenant = served
+    creds = tenant.credentials["facturagem"]
+    argv = [
+        "conform",
+        "facturagem",
+        "--url",
+        intact + "/facturagem/api/v1",
+        "--login",
+        creds["login"],
+        f"--password={creds['password']}",
+        "--max-examples",
+        "3",
+        "--seed",
+        "7",
+        "--quiet",
+        "--junit",
+        str(tmp_path / "facturagem.xml"),
+    ]
+    assert main(argv) == 0
+    assert "facturagem: CONFORMS" in capsys.readouterr().out
+    suite = ET.parse(tmp_path / "facturagem.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("failures") == "0" and int(suite.get("tests")) > 20
+    wrong = [*argv[:6], "--password=not-the-password", *argv[7:]]
+    assert main(wrong) == 2  # the session cannot be opened: a usage error, said in one line
+
+
 def test_conform_flags_a_broken_server_in_the_junit_report(served: Any, tmp_path: Path, capsys: Any) -> None:
     _, broken, tenant = served
     assert _conform(broken, tenant, tmp_path, "--operation-id", "listInvoices") == 1

@@ -18,12 +18,28 @@ _FACTUROVIA_422 = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 # but the coverage phase does not, so a schema-valid NIT can still be refused with 400.
 _FACTURALA_CREATE = ["2xx", "400", "401", "403", "404", "409"]
 
+# FACTURAgem: strict parameters (an extra body field is refused with 422 unless the `strict`
+# query parameter says otherwise, and OpenAPI 3.0 cannot relate a query parameter to a body
+# schema), and rules across resources answered 422 with the resource's `errors`: an invoice
+# number already used in the account that year, a payment above what the invoice still owes.
+_FACTURAGEM_422 = _FACTUROVIA_422
+_FACTURAGEM_BODY_OPERATIONS = (
+    "createSession",
+    "updateAccount",
+    "createClient",
+    "updateClient",
+    "createInvoice",
+    "updateInvoice",
+    "createPayment",
+)
+
 _ACCEPTANCE: dict[str, dict[str, list[str]]] = {
     "facturovia": {
         operation_id: _FACTUROVIA_422
         for operation_id in ("createInvoice", "updateInvoice", "createQuote", "rectifyInvoice")
     },
     "facturala": {"createInvoice": _FACTURALA_CREATE},
+    "facturagem": {operation_id: _FACTURAGEM_422 for operation_id in _FACTURAGEM_BODY_OPERATIONS},
 }
 
 

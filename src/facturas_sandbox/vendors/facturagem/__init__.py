@@ -33,7 +33,10 @@ class Facturagem:
     def new_credentials(self, *, demo: bool) -> dict[str, Any]:
         if demo:
             return {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
-        return {"login": "user_" + secrets.token_hex(6), "password": secrets.token_urlsafe(18)}
+        return {
+            "login": "user_" + secrets.token_hex(6),
+            "password": "pw" + secrets.token_hex(12),
+        }  # never a leading "-", which CLIs read as an option
 
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
         out = [Secret(login_secret(credentials["login"], credentials["password"]), LOGIN_ROLE)]
