@@ -8,30 +8,17 @@ from typing import Any
 
 from contract_support import run_contract, schemathesis_config
 
+from facturas_sandbox.conformance.profiles import operation_overrides
 from facturas_sandbox.conformance.runner import only_operations
-from facturas_sandbox.vendors.facturascripts.documents import DOC_TYPES
 from facturas_sandbox.vendors.facturascripts.models import registry
-from facturas_sandbox.vendors.facturascripts.rules import DOCUMENT_HEADERS as DOCUMENTS
 
 # The contract has about 830 operations (every core model): a few examples each keep the run
 # near 90 s on two cores. The generic engine serves every model with the same code, and
 # tests/facturascripts goes deep on it.
 EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_FS_EXAMPLES", "3"))
 
-# Rules JSON Schema cannot state, each answered 400 as the real server does:
-# * lists: a filter or sort key must name a visible column of the model, optionally with an
-#   operator suffix (`_gt`, `_like`, …) or a sort prefix (`lower:`, …); anything else is
-#   `api: fields not allowed`. OpenAPI 3.0 has no patternProperties, so the contract cannot list
-#   the allowed keys of a deepObject parameter.
-# * creates: a body whose primary key names an existing record is `Registro duplicado`.
-# * creates and updates of models with UNIQUE columns: a value another record already has;
-#   updates of business documents: a non-editable (issued) document refuses new data.
-# * crear*, editar*: `lineas` is a JSON string whose content (line objects, existing taxes) the schema
-#   cannot describe, and the customer or supplier, warehouse and series must exist (404, 422).
-ACCEPTS_400 = ["2xx", "400", "401", "403", "404", "409", "429"]
-ACCEPTS_422 = [*ACCEPTS_400, "422"]
-
-
+# What the contract cannot state is declared once, in conformance/profiles.py, for this suite
+# and for `facturas-sandbox conform` alike.
 # The coverage phase generates every case a schema defines, whatever max-examples says: over
 # all ~610 operations that is about 900,000 checks and several minutes of CPU. It runs on the
 # custom endpoints and on the models of one invoicing flow; examples, fuzzing and stateful run
@@ -73,26 +60,16 @@ def _scope() -> list[dict[str, Any]]:
 
 
 def _operations() -> list[dict[str, Any]]:
-    out = []
-    # editar*: the same `lineas`, plus a document that is no longer editable (422);
-    # crearFacturaRectificativaCliente: the invoice must exist and not be a refund itself.
-    variants = ("crear{}", "crear{}Put", "editar{}", "editar{}Patch")
-    document_ops = [variant.format(doc) for doc in DOC_TYPES for variant in variants]
-    for op in [*document_ops, "crearFacturaRectificativaCliente", "crearFacturaRectificativaClientePut"]:
-        checks = {"positive_data_acceptance": {"expected-statuses": ACCEPTS_422}}
-        out.append({"include-operation-id": op, "checks": checks})
-    out.extend(_scope())
-    for resource, model in registry().items():
-        accepts_400 = {"list", "create"} | ({"update", "patch"} if model.unique or resource in DOCUMENTS else set())
-        for action in ACTIONS:
-            entry: dict[str, Any] = {"include-operation-id": f"{action}_{resource}"}
-            if action in accepts_400:
-                entry["checks"] = {"positive_data_acceptance": {"expected-statuses": ACCEPTS_400}}
-            if resource not in COVERAGE_RESOURCES:
+    """One entry per operation (the engine applies the first entry that matches)."""
+    entries: dict[str, dict[str, Any]] = {}
+    for override in operation_overrides("facturascripts"):
+        entries[override["include-operation-id"]] = dict(override)
+    for resource in registry():
+        if resource not in COVERAGE_RESOURCES:
+            for action in ACTIONS:
+                entry = entries.setdefault(f"{action}_{resource}", {"include-operation-id": f"{action}_{resource}"})
                 entry["phases"] = {"coverage": {"enabled": False}}
-            if len(entry) > 1:
-                out.append(entry)
-    return out
+    return [*_scope(), *entries.values()]  # the scope first: out-of-scope operations stay off
 
 
 class OwnClientPerRequest:
