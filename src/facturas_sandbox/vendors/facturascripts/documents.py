@@ -151,7 +151,8 @@ def _default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
     return (preferred or states or [None])[0]
 
 
-def _ensure_exercise(tenant: Tenant, day: date) -> str:
+def ensure_exercise(tenant: Tenant, day: date) -> str:
+    """The exercise (fiscal year) of a date, created on demand as the real server does."""
     code = str(day.year)
     if _get(tenant, "ejercicios", code) is None:
         engine.insert(
@@ -290,7 +291,7 @@ def _insert(
     """Number, save header and lines and (invoices) the receipt, in one transaction."""
     with tenant.store.transaction():
         codserie = header["codserie"]
-        header["codejercicio"] = _ensure_exercise(tenant, parse_date(header["fecha"]))
+        header["codejercicio"] = ensure_exercise(tenant, parse_date(header["fecha"]))
         number = tenant.store.next_number(f"fs:{doc.name}:{codserie}:{header['codejercicio']}:1")
         header["numero"] = str(number)
         header["codigo"] = f"{doc.prefix}{header['codejercicio']}{codserie}{number}"

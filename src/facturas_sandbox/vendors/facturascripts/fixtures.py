@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ...tenants import Tenant
-from . import engine
+from . import documents, engine
 from .models import Model, format_date, registry
 
 # Tables in dependency order; the rest of the file's keys need special handling below.
@@ -46,20 +46,7 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
         for table in ORDER:
             for row in data.get(table, []):
                 engine.insert(tenant, tables[table], row)
-        year = str(today.year)
-        engine.insert(
-            tenant,
-            tables["ejercicios"],
-            {
-                "codejercicio": year,
-                "nombre": year,
-                "idempresa": 1,
-                "fechainicio": format_date(today.replace(month=1, day=1)),
-                "fechafin": format_date(today.replace(month=12, day=31)),
-                "estado": "ABIERTO",
-                "longsubcuenta": 10,
-            },
-        )
+        documents.ensure_exercise(tenant, today)
         products = engine.collection(tenant.store, tables["productos"])
         for row in data.get("variantes", []):
             product = products.find(referencia=row["producto"])[0]
@@ -79,7 +66,6 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
 def _documents(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
     """Invoices (paid and unpaid, issued and draft), delivery notes, orders and quotes, created
     through crear* as a client would, dated relative to the tenant's today."""
-    from . import documents
 
     today = tenant.clock.today()
     for row in rows:
