@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zlib
 
+import openpyxl
 import pytest
 
 from .conftest import BASE, FULL
@@ -150,6 +152,63 @@ def test_exportar_pdf_watermark_while_editable_and_csv(client):
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
     assert r.text.splitlines()[1].startswith(doc["codigo"] + ";")
     assert client.get(f"{BASE}/exportarFacturaCliente/99999", headers=FULL).json()["message"] == "record-not-found"
+
+
+def test_custom_endpoints_accept_the_documented_json_bodies_and_warn(client):
+    body = {
+        "codcliente": GENERAL_CUSTOMER,
+        "fecha": "2026-11-21",
+        "pagada": False,
+        "lineas": [{"descripcion": "Horas", "cantidad": 2, "pvpunitario": 10.5, "codimpuesto": "IVA21"}],
+    }
+    r = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, json=body)
+    assert r.status_code == 200, r.text
+    assert "reads only form bodies" in r.headers["x-sandbox-warning"]
+    doc = r.json()["doc"]
+    assert (doc["neto"], doc["total"], doc["pagada"], doc["fecha"]) == (21, 25.41, False, "21-11-2026")
+    paid = client.post(f"{BASE}/pagarFacturaCliente/{doc['idfactura']}", headers=FULL, json={"pagada": True})
+    assert (paid.status_code, paid.json()["data"]["pagada"]) == (200, True)
+    line = r.json()["lines"][0]["idlinea"]
+    refund = client.post(
+        f"{BASE}/crearFacturaRectificativaCliente",
+        headers=FULL,
+        json={"idfactura": doc["idfactura"], "fecha": "21-11-2026", f"refund_{line}": 1},
+    )
+    assert refund.status_code == 200, refund.text
+    assert (refund.json()["doc"]["codigorect"], refund.json()["lines"][0]["cantidad"]) == (doc["codigo"], -1)
+    bad = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, json={**body, "lineas": {"no": "list"}})
+    assert (bad.status_code, bad.json()["status"]) == (400, "error") and "lineas" in bad.json()["message"]
+    unreadable = client.post(f"{BASE}/crearFacturaCliente", headers=FULL, json={**body, "lineas": "[1, 2]"})
+    assert (unreadable.status_code, unreadable.json()) == (400, {"status": "error", "message": "Invalid lines"})
+
+
+def test_exportar_xls_is_a_workbook_of_lines_and_header(client):
+    lines = [
+        {
+            "referencia": None,
+            "descripcion": "Horas de consultoría",
+            "cantidad": 3,
+            "pvpunitario": 45.5,
+            "codimpuesto": "IVA21",
+        },
+        {"descripcion": "Libro", "cantidad": 1, "pvpunitario": 20, "codimpuesto": "IVA4", "dtopor": 5},
+    ]
+    doc = crear(client, kind="PedidoCliente", lines=lines).json()["doc"]
+    r = client.get(f"{BASE}/exportarPedidoCliente/{doc['idpedido']}", headers=FULL, params={"type": "XLS"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/vnd.ms-excel"
+    assert r.headers["content-disposition"] == f"attachment; filename=Pedido_{doc['idpedido']}.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == ["sheet1", "doc"]
+    rows = list(book["sheet1"].iter_rows(values_only=True))
+    assert rows[0] == ("Referencia", "Descripción", "Cantidad", "Precio", "Dto. %", "IVA %", "Total")
+    assert sorted(rows[1:], key=lambda row: row[1]) == [
+        (None, "Horas de consultoría", 3, 45.5, 0, 21, 136.5),
+        (None, "Libro", 1, 20, 5, 4, 19),
+    ]
+    header = dict(book["doc"].iter_rows(min_row=2, values_only=True))
+    assert (header["codigo"], header["total"], header["codcliente"]) == (doc["codigo"], str(doc["total"]), "1")
+    assert sum(row[6] for row in rows[1:]) == doc["neto"]
 
 
 def test_issued_invoice_keeps_its_data_and_cannot_be_deleted(client):

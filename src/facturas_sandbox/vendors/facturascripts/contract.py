@@ -171,6 +171,10 @@ def model_schema(model: dict[str, Any]) -> dict[str, Any]:
         schema["x-auto-code"] = True
     if model.get("unique"):
         schema["x-unique"] = model["unique"]
+    if model.get("uploads"):
+        schema["x-fs-uploads"] = model["uploads"]
+    if model.get("statuses"):
+        schema["x-fs-statuses"] = model["statuses"]
     schema["required"] = [c["name"] for c in model["columns"] if c["name"] not in hidden]
     for name, description in model.get("computed", {}).items():
         properties[name] = {"type": "string", "readOnly": True, "description": description}
@@ -201,6 +205,15 @@ def _input_schemas(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if required:
         out[f"{name}CreateForm"] = {**form, "required": required}
         out[f"{name}CreateJson"] = {**json_body, "required": required}
+    if model.get("uploads"):
+        # The file part fills what a form create must name: the file (`path`) or its record (`idfile`).
+        kind = "An image" if model["uploads"] == "image" else "A file"
+        file_part = {"type": "string", "format": "binary", "description": f"{kind} to store (any part name)."}
+        out[f"{name}Upload"] = {
+            **form,
+            "description": f"{name} with its file: the file part and any form fields.",
+            "properties": {**form["properties"], "file": file_part},
+        }
     return out
 
 
@@ -257,7 +270,7 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
         "required": True,
         "content": {
             "application/x-www-form-urlencoded": {"schema": _ref(f"{name}{create}Form")},
-            "multipart/form-data": {"schema": _ref(f"{name}{create}Form")},
+            "multipart/form-data": {"schema": _ref(f"{name}Upload" if model.get("uploads") else f"{name}{create}Form")},
             "application/json": {"schema": _ref(f"{name}{create}Json")},
         },
     }
@@ -270,10 +283,13 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
     }
     not_found = {"404": _ref("ModelNotFound", "responses")}
     bad = {"400": _ref("ModelBadRequest", "responses")}
+    statuses = model.get("statuses", {})
+    refused = {str(statuses["save"]): _ref("ModelBadRequest", "responses")} if "save" in statuses else {}
+    duplicate = {str(statuses["duplicate"]): _ref("ModelBadRequest", "responses")} if "duplicate" in statuses else {}
     update = {
         "tags": tags,
         "requestBody": update_body,
-        "responses": {"200": _ok(name, "Updated: `Registro actualizado correctamente.`"), **bad, **not_found}
+        "responses": {"200": _ok(name, "Updated: `Registro actualizado correctamente.`"), **bad, **refused, **not_found}
         | COMMON_ERRORS,
     }
     return {
@@ -301,6 +317,8 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
                 "responses": {
                     "200": {**_ok(name, "Saved: `Registro actualizado correctamente.`"), "links": links},
                     **bad,
+                    **duplicate,
+                    **refused,
                 }
                 | COMMON_ERRORS,
             },
@@ -389,6 +407,37 @@ def _document_form(party: str) -> dict[str, Any]:
     }
 
 
+_NUMBER_FORMS = {f"^{FORM_PATTERNS['number']}$": "number", f"^{FORM_PATTERNS['integer']}$": "integer"}
+
+
+def json_variant(form: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body the vendor's documentation promises for a form of a custom endpoint.
+
+    A JSON client sends numbers as numbers, `pagada` as a boolean and `lineas` as an array
+    (or the documented JSON string); the handler turns them into the form values a real
+    server would read, and warns that a real server reads form bodies only.
+    """
+    properties = {}
+    for name, schema in form["properties"].items():
+        kind = _NUMBER_FORMS.get(schema.get("pattern", ""))
+        if name == "lineas":
+            lines = {"type": "array", "items": {"type": "object"}}
+            properties[name] = {"description": schema["description"], "anyOf": [{"type": "string"}, lines]}
+        elif name == "pagada":
+            properties[name] = {"anyOf": [schema, {"type": "boolean"}, {"type": "integer", **INT32}]}
+        elif kind == "number":
+            properties[name] = {"anyOf": [schema, {"type": "number", "minimum": -1e10, "maximum": 1e10}]}
+        elif kind == "integer":
+            properties[name] = {"anyOf": [schema, {"type": "integer", **INT32}]}
+        else:
+            properties[name] = schema
+    out = {**form, "properties": properties}
+    out["description"] = f"{form.get('description', '')} As JSON (documented by the vendor; warned).".strip()
+    if "additionalProperties" in form:  # refund_<idlinea> quantities
+        out["additionalProperties"] = {"anyOf": [form["additionalProperties"], {"type": "number"}]}
+    return out
+
+
 def document_paths(model: str, resource: str, pk: str, party: str, line_model: str) -> dict[str, Any]:
     tags = [resource]
     result = {
@@ -404,6 +453,7 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
         "content": {
             "application/x-www-form-urlencoded": {"schema": _ref(f"Crear{model}Form")},
             "multipart/form-data": {"schema": _ref(f"Crear{model}Form")},
+            "application/json": {"schema": _ref(f"Crear{model}Json")},
         },
     }
     create = {
@@ -423,13 +473,20 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
             "get": {
                 "operationId": f"exportar{model}",
                 "tags": tags,
-                "summary": f"The {model} as PDF (a BOCETO watermark while editable) or CSV",
+                "summary": f"The {model} as PDF (a BOCETO watermark while editable), XLS or CSV",
+                "description": (
+                    "PDF inline; XLS an `.xlsx` workbook (a sheet of lines and one of the header's "
+                    "fields) and CSV as attachments. `format` and `lang` are accepted and ignored: "
+                    "the sandbox has one document format, in Spanish."
+                ),
                 "parameters": [
                     {
                         "name": "type",
                         "in": "query",
-                        "schema": {"type": "string", "enum": ["PDF", "CSV"], "default": "PDF"},
-                    }
+                        "schema": {"type": "string", "enum": ["PDF", "XLS", "CSV"], "default": "PDF"},
+                    },
+                    {"name": "format", "in": "query", "schema": {"type": "integer", **INT32}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "maxLength": 10}},
                 ],
                 "responses": {
                     "200": {
@@ -437,6 +494,7 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
                         "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
                         "content": {
                             "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                            "application/vnd.ms-excel": {"schema": {"type": "string", "format": "binary"}},
                             "text/csv": {"schema": {"type": "string"}},
                         },
                     },
@@ -456,7 +514,10 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
         ),
         "requestBody": {
             "required": True,
-            "content": {"application/x-www-form-urlencoded": {"schema": _ref(f"Editar{model}Form")}},
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": _ref(f"Editar{model}Form")},
+                "application/json": {"schema": _ref(f"Editar{model}Json")},
+            },
         },
         "responses": {
             "200": {k: v for k, v in result.items() if k != "links"},
@@ -476,7 +537,10 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
             "summary": "Mark every receipt of the invoice paid or unpaid",
             "requestBody": {
                 "required": True,
-                "content": {"application/x-www-form-urlencoded": {"schema": _ref("PagarFacturaForm")}},
+                "content": {
+                    "application/x-www-form-urlencoded": {"schema": _ref("PagarFacturaForm")},
+                    "application/json": {"schema": _ref("PagarFacturaJson")},
+                },
             },
             "responses": {
                 "200": {**_ok(model, "`Registro actualizado correctamente.` or `Sin cambios`.")},
@@ -501,7 +565,9 @@ def document_schemas(model: str, party: str, line_model: str) -> dict[str, Any]:
     }
     return {
         f"Crear{model}Form": create_form,
+        f"Crear{model}Json": json_variant(create_form),
         f"Editar{model}Form": edit_form,
+        f"Editar{model}Json": json_variant(edit_form),
         f"{model}WithLines": {
             "type": "object",
             "required": ["doc", "lines"],
@@ -540,6 +606,8 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
         },
         "additionalProperties": {"type": "string", "pattern": f"^{FORM_PATTERNS['number']}$"},
     }
+    schemas["PagarFacturaJson"] = json_variant(schemas["PagarFacturaForm"])
+    schemas["CrearFacturaRectificativaClienteJson"] = json_variant(schemas["CrearFacturaRectificativaClienteForm"])
     rectify = {
         "tags": ["facturaclientes"],
         "summary": "Refund (rectify) a customer invoice, fully or by line quantities",
@@ -552,6 +620,7 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
             "content": {
                 "application/x-www-form-urlencoded": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
                 "multipart/form-data": {"schema": _ref("CrearFacturaRectificativaClienteForm")},
+                "application/json": {"schema": _ref("CrearFacturaRectificativaClienteJson")},
             },
         },
         "responses": {

@@ -3,29 +3,50 @@
 Files live under the tenant's files directory, in `MyFiles/` as on a real installation.
 Names are sanitised (no directories, no traversal, no control or shell characters); an
 existing name gets a random prefix instead of being overwritten; each file is limited to the
-sandbox's upload size.
+sandbox's upload size. The `attachedfiles` row of a file takes its name, size and type from
+the file itself (rules.py), as the real AttachedFile model does on save.
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
+from starlette.datastructures import UploadFile
+
 from ...tenants import Tenant
 from . import engine
-from .models import format_date
 
 FOLDER = "MyFiles"
 MAX_NAME = 100
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# The real server drops uploads its client declares as PHP; the sandbox also drops PHP by
+# extension, so no script lands in a folder a web server might serve.
+_PHP_TYPES = {"application/x-php", "text/x-php"}
+_PHP_EXTENSIONS = {".php", ".phtml", ".phar", ".php3", ".php4", ".php5", ".php7", ".phps"}
+# Decompression bombs: a small upload that claims a huge image is refused, not decoded.
+_MAX_IMAGE_PIXELS = 50_000_000
 
 
 class RejectedFile(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file part of a multipart request, read into memory (bounded by the upload limit)."""
+
+    filename: str
+    content: bytes
+    mimetype: str | None
 
 
 def sanitize(name: str) -> str:
@@ -47,46 +68,109 @@ def folder(tenant: Tenant) -> Path:
     return path
 
 
-def store(tenant: Tenant, filename: str, content: bytes, mimetype: str | None, limit: int) -> dict[str, Any]:
-    """Save one upload and its `attachedfiles` row. Call inside a transaction."""
-    if not content:
-        raise RejectedFile(f"{filename}: empty file")
-    if len(content) > limit:
-        raise RejectedFile(f"{filename}: larger than {limit} bytes")
-    name = sanitize(filename)
+async def read_uploads(arguments: Mapping[str, Any], limit: int) -> list[Upload]:
+    """Every file part Connexion handed to the handler, whatever the part's name.
+
+    At most `limit + 1` bytes are read from each part: enough to tell that it is too large.
+    """
+    out = []
+    for value in arguments.values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, UploadFile):
+                content = await item.read(limit + 1)
+                out.append(Upload(item.filename or "", content, item.content_type))
+    return out
+
+
+def refusal(upload: Upload, limit: int) -> str | None:
+    """Why an upload is dropped (the real server skips invalid files silently), or None."""
+    if not upload.content:
+        return "empty file"
+    if len(upload.content) > limit:
+        return f"larger than {limit} bytes"
+    extension = Path(sanitize(upload.filename)).suffix.lower()
+    if (upload.mimetype or "").split(";")[0].strip().lower() in _PHP_TYPES or extension in _PHP_EXTENSIONS:
+        return "PHP files are not accepted"
+    return None
+
+
+def is_image(content: bytes) -> bool:
+    """Whether the bytes are an image Pillow can identify and verify (no full decode)."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.width * image.height > _MAX_IMAGE_PIXELS:
+                return False
+            image.verify()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+    return True
+
+
+def write(tenant: Tenant, upload: Upload) -> str:
+    """Write the upload under MyFiles with a fresh, safe name; its path relative to the files dir."""
+    name = sanitize(upload.filename)
     directory = folder(tenant)
     target = directory / name
     while target.exists():
         name = sanitize(f"{secrets.token_hex(3)}_{name}")
         target = directory / name
-    assert target.resolve().parent == directory.resolve()
-    with open(target, "xb") as fh:  # never overwrite
-        fh.write(content)
-    now = tenant.clock.now()
-    guessed = mimetypes.guess_type(name)[0]
-    return engine.insert(
-        tenant,
-        engine.model("attachedfiles"),
-        {
-            "filename": name,
-            "path": f"{FOLDER}/{name}",
-            "size": len(content),
-            "mimetype": (mimetype or guessed or "application/octet-stream")[:100],
-            "date": format_date(now.date()),
-            "hour": f"{now.hour:02d}:{now.minute:02d}:{now.second:02d}",
-        },
-    )
+    if target.resolve().parent != directory.resolve():
+        raise RejectedFile(f"{upload.filename!r}: not a plain file name")
+    with open(target, "xb") as fh:  # never overwrite, even if another writer raced us
+        fh.write(upload.content)
+    return f"{FOLDER}/{name}"
+
+
+def store(tenant: Tenant, upload: Upload, limit: int) -> dict[str, Any]:
+    """Save one upload and its `attachedfiles` row. Call inside a transaction."""
+    reason = refusal(upload, limit)
+    if reason is not None:
+        raise RejectedFile(f"{upload.filename}: {reason}")
+    path = write(tenant, upload)
+    try:
+        return engine.insert(tenant, engine.model("attachedfiles"), {"path": path, "mimetype": upload.mimetype})
+    except engine.SaveError:
+        remove_path(tenant, path)
+        raise
+
+
+def resolve(tenant: Tenant, path: Any) -> Path | None:
+    """The file a record's `path` names, if it is a file inside the tenant's MyFiles."""
+    if not isinstance(path, str) or not path or "\x00" in path:
+        return None
+    root = folder(tenant).resolve()
+    relative = path.removeprefix(f"{FOLDER}/")
+    candidate = (root / relative).resolve()
+    if root not in candidate.parents or not candidate.is_file():
+        return None
+    return candidate
+
+
+def describe(tenant: Tenant, path: Any, declared_type: str | None) -> dict[str, Any] | None:
+    """The columns an attached file takes from its file: path, filename, size, mimetype."""
+    target = resolve(tenant, path)
+    if target is None:
+        return None
+    guessed = mimetypes.guess_type(target.name)[0]
+    declared = (declared_type or "").split(";")[0].strip()
+    return {
+        "path": f"{FOLDER}/{target.relative_to(folder(tenant).resolve()).as_posix()}",
+        "filename": target.name[:MAX_NAME],
+        "size": target.stat().st_size,
+        "mimetype": (declared or guessed or "application/octet-stream")[:100],
+    }
 
 
 def content_of(tenant: Tenant, record: dict[str, Any]) -> bytes | None:
-    path = (tenant.files_dir / str(record.get("path") or "")).resolve()
-    root = tenant.files_dir.resolve()
-    if root not in path.parents or not path.is_file():
-        return None
-    return path.read_bytes()
+    target = resolve(tenant, record.get("path"))
+    return target.read_bytes() if target is not None else None
+
+
+def remove_path(tenant: Tenant, path: Any) -> None:
+    target = resolve(tenant, path)
+    if target is not None:
+        target.unlink()
 
 
 def remove(tenant: Tenant, record: dict[str, Any]) -> None:
-    path = (tenant.files_dir / str(record.get("path") or "")).resolve()
-    if tenant.files_dir.resolve() in path.parents and path.is_file():
-        path.unlink()
+    remove_path(tenant, record.get("path"))

@@ -7,6 +7,7 @@ handlers below, bound to the model the contract describes.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,8 +16,9 @@ from connexion.context import request
 from starlette.responses import Response
 
 from ...errors import ApiError
-from ...responses import add_warning, current_tenant, dumps
-from . import documents, engine, files, routing
+from ...responses import add_warning, current_sandbox, current_tenant, dumps
+from ...tenants import Tenant
+from . import documents, engine, files, plugins, routing, xls
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
 
@@ -26,7 +28,7 @@ CORS_HEADERS = {
 }
 JSON_BODY_WARNING = (
     "JSON body: a real FacturaScripts server reads only form bodies and would answer "
-    "'Ningún dato recibido por formulario'; send application/x-www-form-urlencoded"
+    "'Ningun dato recibido por formulario' (no data received); send application/x-www-form-urlencoded"
 )
 _FALSE_WORDS = {"false", "no", "off", "n", "f"}
 
@@ -73,7 +75,35 @@ def _body_values(m: Model, body: Any) -> dict[str, Any]:
 
 def _save_error(exc: engine.SaveError, m: Model, record: dict[str, Any]) -> ApiError:
     message = " - ".join([engine.SAVE_ERROR, *exc.reasons])
-    return engine.model_error(message, data=m.visible(record), with_data=True)
+    return engine.model_error(message, m.save_status, data=m.visible(record), with_data=True)
+
+
+def upload_limit() -> int:
+    return current_sandbox().settings.max_upload_bytes
+
+
+def _attach(tenant: Tenant, m: Model, uploads: list[files.Upload], written: list[str]) -> dict[str, Any]:
+    """The values a model's file part gives it; the real server keeps the last valid file.
+
+    attachedfiles: the file is written under MyFiles and the record names it (`path`);
+    productoimagenes: a valid image becomes an attached file and the record links it (`idfile`).
+    Files that are not valid (or not images, for product images) are skipped, as the real
+    server skips them.
+    """
+    limit = upload_limit()
+    valid = [u for u in uploads if files.refusal(u, limit) is None]
+    if m.uploads == "image":
+        valid = [u for u in valid if files.is_image(u.content)]
+    if not valid:
+        return {}
+    chosen = valid[-1]
+    if m.uploads == "image":
+        attached = files.store(tenant, chosen, limit)
+        written.append(attached["path"])
+        return {"idfile": attached["idfile"]}
+    path = files.write(tenant, chosen)
+    written.append(path)
+    return {"path": path, "mimetype": chosen.mimetype}
 
 
 # -- generic model handlers ----------------------------------------------------------------------
@@ -104,23 +134,36 @@ async def schema_model(m: Model, **_: Any) -> Response:
     )
 
 
-async def create_model(m: Model, body: Any = None, **_: Any) -> Response:
+async def create_model(m: Model, body: Any = None, **arguments: Any) -> Response:
     tenant = current_tenant()
     values = _body_values(m, body)
-    with tenant.store.transaction():
-        key = values.get(m.primary_key)
-        if key not in (None, "", "null"):
-            existing = engine.load(tenant.store, m, key)
-            if existing is not None:
-                raise engine.model_error(engine.DUPLICATE, data=m.visible(existing), with_data=True)
-        if not values:
-            raise engine.model_error(engine.NO_DATA)
-        try:
-            record = engine.insert(tenant, m, values)
-        except engine.SaveError as exc:
-            draft = engine.new_record(m)
-            engine.assign(m, draft, values)
-            raise _save_error(exc, m, draft) from exc
+    if m.uploads and isinstance(values.get("file"), str):
+        raise engine.model_error("file must be a file part (multipart/form-data with a filename)")
+    # Read before the transaction: nothing may await while the tenant's lock is held.
+    uploads = await files.read_uploads(arguments, upload_limit()) if m.uploads else []
+    written: list[str] = []
+    try:
+        with tenant.store.transaction():
+            key = values.get(m.primary_key)
+            if key not in (None, "", "null"):
+                existing = engine.load(tenant.store, m, key)
+                if existing is not None:
+                    raise engine.model_error(
+                        engine.DUPLICATE, m.duplicate_status, data=m.visible(existing), with_data=True
+                    )
+            if not values and not uploads:
+                raise engine.model_error(engine.NO_DATA)
+            try:
+                values = {**values, **_attach(tenant, m, uploads, written)}
+                record = engine.insert(tenant, m, values)
+            except engine.SaveError as exc:
+                draft = engine.new_record(m)
+                engine.assign(m, draft, values)
+                raise _save_error(exc, m, draft) from exc
+    except BaseException:
+        for path in written:  # the transaction rolled back: so do the files it wrote
+            files.remove_path(tenant, path)
+        raise
     return respond({"ok": engine.SAVED, "data": m.visible(record)})
 
 
@@ -191,6 +234,17 @@ def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
 
 
 # -- business documents (custom endpoints) -----------------------------------------------------------
+def _form_value(value: Any) -> Any:
+    """A JSON value as the form string a real server would read for it."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)  # `lineas` sent as an array instead of the documented string
+    return value
+
+
 def _form(body: Any) -> dict[str, Any]:
     if body is None:
         return {}
@@ -198,6 +252,7 @@ def _form(body: Any) -> dict[str, Any]:
         raise documents.error(400, "Ningún dato recibido por formulario")
     if "json" in request.headers.get("content-type", ""):
         add_warning(JSON_BODY_WARNING)
+        body = {key: _form_value(value) for key, value in body.items() if value is not None}
     for key in ("pagada",):
         value = body.get(key)
         if isinstance(value, str) and value.strip().lower() in _FALSE_WORDS:
@@ -234,6 +289,12 @@ def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
         if header is None:
             raise documents.error(404, "record-not-found")
         lines = documents.lines_of(tenant, doc, header[doc.pk])
+        if (type or "PDF").upper() == "XLS":
+            return Response(
+                xls.export_xlsx(doc, registry()[doc.header].visible(header), lines),
+                media_type=xls.MEDIA_TYPE,
+                headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={_short_name(doc)}_{id}.xlsx"},
+            )
         if (type or "PDF").upper() == "CSV":
             return Response(
                 documents.export_csv(doc, header, lines),
@@ -280,20 +341,25 @@ _CUSTOM_FACTORIES = {"crear": _crear, "editar": _editar, "exportar": _exportar, 
 
 
 # -- files --------------------------------------------------------------------------------------------
-def _download_url(record: dict[str, Any]) -> str:
+def _download_url(idfile: Any) -> str:
     mount = request.scope.get("sandbox.mount")
     prefix = mount.prefix if mount is not None else ""
     base = str(request.url).split("://", 1)
     host = base[1].split("/", 1)[0] if len(base) > 1 else ""
-    return f"{base[0]}://{host}{prefix}/3/attachedfiles/{record['idfile']}/download"
+    return f"{base[0]}://{host}{prefix}/3/attachedfiles/{idfile}/download"
 
 
 def with_downloads(m: Model, record: dict[str, Any]) -> dict[str, Any]:
+    """A file record with its `download` URLs (attachedfiles, and product images via their file)."""
     visible = m.visible(record)
     if m.resource == "attachedfiles":
-        url = _download_url(record)
-        visible["download"] = url
-        visible["download-permanent"] = url
+        url = _download_url(record["idfile"])
+    elif m.resource == "productoimagenes":
+        url = _download_url(record["idfile"]) if record.get("idfile") is not None else ""
+    else:
+        return visible
+    visible["download"] = url
+    visible["download-permanent"] = url
     return visible
 
 
@@ -308,3 +374,60 @@ async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
         media_type="application/octet-stream",
         headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={record['filename']}"},
     )
+
+
+async def upload_files(body: Any = None, **arguments: Any) -> Response:
+    """ApiUploadFiles: every valid file part becomes an attached file; invalid ones are dropped."""
+    tenant = current_tenant()
+    limit = upload_limit()
+    if isinstance(body, dict) and ({"files", "files[]"} & set(body)):
+        # A text part where the contract wants files: the real server would ignore it silently.
+        raise documents.error(400, "files[] must be file parts (multipart/form-data with a filename)")
+    uploads = await files.read_uploads(arguments, limit)
+    written: list[str] = []
+    stored = []
+    try:
+        with tenant.store.transaction():
+            for upload in uploads:
+                reason = files.refusal(upload, limit)
+                if reason is not None:
+                    add_warning(f"{files.sanitize(upload.filename)!r} dropped ({reason}): a real server drops it too")
+                    continue
+                record = files.store(tenant, upload, limit)
+                written.append(record["path"])
+                stored.append(registry()["attachedfiles"].visible(record))
+    except BaseException:
+        for path in written:
+            files.remove_path(tenant, path)
+        raise
+    return respond({"files": stored})
+
+
+upload_files_put = upload_files
+
+
+# -- plugins ------------------------------------------------------------------------------------------
+def _plugin_headers() -> dict[str, str]:
+    return {"X-Core-Version": plugins.CORE_VERSION}
+
+
+async def list_plugins(**_: Any) -> Response:
+    items = plugins.listing(current_tenant())
+    query = request.query_params.multi_items()
+    filters = {k[7:-1]: v for k, v in query if k.startswith("filter[") and k.endswith("]")}
+    order = [(k[5:-1], v) for k, v in query if k.startswith("sort[") and k.endswith("]")]
+    return respond(plugins.sort(plugins.select(items, filters), order), headers=_plugin_headers())
+
+
+async def get_plugin(name: str, **_: Any) -> Response:
+    return respond(plugins.find(current_tenant(), name), headers=_plugin_headers())
+
+
+async def enable_plugin(name: str, **_: Any) -> Response:
+    message, plugin = plugins.enable(current_tenant(), name)
+    return respond({"status": "ok", "message": message, "data": plugin}, headers=_plugin_headers())
+
+
+async def disable_plugin(name: str, **_: Any) -> Response:
+    message, plugin = plugins.disable(current_tenant(), name)
+    return respond({"status": "ok", "message": message, "data": plugin}, headers=_plugin_headers())

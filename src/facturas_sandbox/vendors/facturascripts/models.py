@@ -102,6 +102,11 @@ class Model:
     auto_code: bool = False
     unique: tuple[tuple[str, ...], ...] = ()
     hidden: frozenset[str] = field(default_factory=frozenset)
+    # `any` or `image`: a multipart create stores its file part (attachedfiles, productoimagenes).
+    uploads: str | None = None
+    # Statuses of a duplicate key and of a refused save, where the resource's controller has its own.
+    duplicate_status: int = 400
+    save_status: int = 400
 
     @property
     def pk_column(self) -> Column:
@@ -142,6 +147,9 @@ def models_from_contract(spec: dict[str, Any]) -> dict[str, Model]:
             auto_code=bool(schema.get("x-auto-code")),
             unique=tuple(tuple(u) for u in schema.get("x-unique", [])),
             hidden=hidden,
+            uploads=schema.get("x-fs-uploads"),
+            duplicate_status=int(schema.get("x-fs-statuses", {}).get("duplicate", 400)),
+            save_status=int(schema.get("x-fs-statuses", {}).get("save", 400)),
         )
     return out
 

@@ -44,6 +44,10 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
     if m.resource in DOCUMENT_HEADERS:
         _document_state(tenant, m, record, previous)
         _check_total(record)
+    if m.resource == "attachedfiles":
+        _attached_file(tenant, m, record, previous)
+    if m.resource == "productoimagenes":
+        _product_image(tenant, record)
     if m.resource == "apikeyes":
         if previous is None:
             if not record.get("apikey"):
@@ -71,6 +75,37 @@ def _document_state(tenant: Tenant, m: Model, record: dict[str, Any], previous: 
         status = engine.load(tenant.store, engine.model("estadodocumentos"), status_id)
         if status is not None:
             record["editable"] = bool(status.get("editable"))
+
+
+def _attached_file(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    """AttachedFile::save: the record describes a file in MyFiles, which no other record holds."""
+    from . import engine, files
+
+    if previous is not None and previous.get("path") == record.get("path"):
+        return
+    info = files.describe(tenant, record.get("path"), record.get("mimetype"))
+    if info is None:
+        raise engine.SaveError([f"No se encuentra el archivo {record.get('path')!s:.200} en MyFiles"])
+    holders = engine.collection(tenant.store, m).find(path=info["path"])
+    if any(h.get("idfile") != record.get("idfile") for h in holders):
+        raise engine.SaveError([f"El archivo {info['path']} ya está adjunto"])
+    record.update(info)
+    now = tenant.clock.now()
+    if record.get("date") is None:
+        record["date"] = format_date(now.date())
+    if record.get("hour") is None:
+        record["hour"] = f"{now.hour:02d}:{now.minute:02d}:{now.second:02d}"
+
+
+def _product_image(tenant: Tenant, record: dict[str, Any]) -> None:
+    """ProductoImagen::test(): the linked attached file must be an image."""
+    from . import engine
+
+    if record.get("idfile") is None:
+        return  # the NOT NULL check names the missing column
+    attached = engine.load(tenant.store, engine.model("attachedfiles"), record["idfile"])
+    if attached is None or not str(attached.get("mimetype") or "").startswith("image/"):
+        raise engine.SaveError(["not-valid-image: el archivo no es una imagen"])
 
 
 def _check_total(record: dict[str, Any]) -> None:
