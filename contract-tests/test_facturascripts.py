@@ -45,10 +45,11 @@ FLOW_MODELS = {
     "apikeyes",
     "apiaccess",
     "attachedfiles",
+    "productoimagenes",
     "estadodocumentos",
 }
 ALL_MODELS = bool(os.environ.get("SANDBOX_STRESS"))
-CUSTOM_PATHS = r"^/3$|^/3/(crear|editar|exportar|pagar)|^/3/attachedfiles/\{[^}]+\}/download$"
+CUSTOM_PATHS = r"^/3$|^/3/(crear|editar|exportar|pagar|uploadFiles|plugins)|^/3/attachedfiles/\{[^}]+\}/download$"
 
 
 def _scope() -> list[dict[str, Any]]:

@@ -51,7 +51,11 @@ _ACCEPTANCE: dict[str, dict[str, list[str]]] = {
 #   creates and updates of models with UNIQUE columns: a value another record has (400);
 #   updates of business documents: an issued document refuses new data (400);
 # * crear*, editar*, crearFacturaRectificativaCliente: `lineas` is a JSON string whose content
-#   the schema cannot describe, and the party, warehouse and series must exist (404, 422).
+#   the schema cannot describe, and the party, warehouse and series must exist (404, 422);
+# * attachedfiles: a record names a file that must exist in MyFiles (422, the controller's own
+#   status); productoimagenes: the linked attached file must be an image (400);
+# * plugins: enabling needs the plugins a plugin requires, disabling refuses while an enabled
+#   plugin requires it (409).
 _FS_400 = ["2xx", "400", "401", "403", "404", "409", "429"]
 _FS_422 = [*_FS_400, "422"]
 _FS_ACTIONS = ("list", "get", "schema", "create", "update", "patch", "delete")
@@ -68,9 +72,11 @@ def _facturascripts() -> dict[str, list[str]]:
             out[variant.format(doc)] = _FS_422
     out["crearFacturaRectificativaCliente"] = out["crearFacturaRectificativaClientePut"] = _FS_422
     for resource, model in registry().items():
-        refused = {"list", "create"} | ({"update", "patch"} if model.unique or resource in DOCUMENT_HEADERS else set())
+        checked_on_update = model.unique or model.uploads or resource in DOCUMENT_HEADERS
+        refused = {"list", "create"} | ({"update", "patch"} if checked_on_update else set())
         for action in refused:
-            out[f"{action}_{resource}"] = _FS_400
+            out[f"{action}_{resource}"] = _FS_422 if model.save_status == 422 else _FS_400
+    out["enable_plugin"] = out["disable_plugin"] = _FS_400
     return out
 
 
