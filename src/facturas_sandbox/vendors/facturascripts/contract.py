@@ -463,13 +463,21 @@ def document_paths(model: str, resource: str, pk: str, party: str, line_model: s
         "responses": {"200": result, **DOCUMENT_ERRORS, "422": _ref("DocumentNotSaved", "responses")} | COMMON_ERRORS,
     }
     id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", **INT32}}
+    # The documentation promises "invoice code or ID"; a real server loads by primary key only.
+    export_param = {
+        "name": "id",
+        "in": "path",
+        "required": True,
+        "description": f"`{pk}`, or the document's `codigo` (documented; a real server reads only `{pk}`: warned).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 20},
+    }
     paths: dict[str, Any] = {
         f"{VERSION}/crear{model}": {
             "post": {"operationId": f"crear{model}", **create},
             "put": {"operationId": f"crear{model}Put", **create},
         },
         f"{VERSION}/exportar{model}/{{id}}": {
-            "parameters": [id_param],
+            "parameters": [export_param],
             "get": {
                 "operationId": f"exportar{model}",
                 "tags": tags,

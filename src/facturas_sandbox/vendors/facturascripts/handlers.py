@@ -286,8 +286,18 @@ def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, type: str = "PDF", **_: Any) -> Response:
         tenant = current_tenant()
         header = engine.load(tenant.store, registry()[doc.header], id)
+        if header is None and not str(id).lstrip("-").isdigit():
+            # The documentation says "code or ID"; the real server's load() reads the key only.
+            found = engine.collection(tenant.store, registry()[doc.header]).find(codigo=str(id))
+            header = found[0] if found else None
+            if header is not None:
+                add_warning(
+                    f"exportar{doc.name}/{id}: a real FacturaScripts server loads documents by {doc.pk} only "
+                    f"and would answer 404 record-not-found; use /{header[doc.pk]}"
+                )
         if header is None:
             raise documents.error(404, "record-not-found")
+        id = header[doc.pk]
         lines = documents.lines_of(tenant, doc, header[doc.pk])
         if (type or "PDF").upper() == "XLS":
             return Response(
