@@ -485,7 +485,9 @@ def _set_paid(tenant: Tenant, doc: DocType, invoice: dict[str, Any], paid: bool)
     m = engine.model(doc.header)
     current = _get(tenant, doc.header, invoice["idfactura"])
     if current is not None and current.get("pagada") != paid:
-        engine.collection(tenant.store, m).replace({**current, "pagada": paid})
+        # Through the engine, as the real receipt saves its invoice: the model's rules run
+        # (`pagada` is one of the fields an issued invoice may still change).
+        engine.update(tenant, m, current, {"pagada": paid})
 
 
 def pay(tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
