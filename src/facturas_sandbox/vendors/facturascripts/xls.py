@@ -10,9 +10,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from .documents import DocType
 
 MEDIA_TYPE = "application/vnd.ms-excel"
@@ -39,6 +36,10 @@ def _cell(value: Any) -> Any:
 
 
 def export_xlsx(doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
+    # Imported on first use: openpyxl costs start-up time and memory that most runs never need.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "sheet1"
