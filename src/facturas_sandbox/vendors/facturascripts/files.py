@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+import os
 import re
 import secrets
 import unicodedata
@@ -108,17 +109,19 @@ def is_image(content: bytes) -> bool:
 
 def write(tenant: Tenant, upload: Upload) -> str:
     """Write the upload under MyFiles with a fresh, safe name; its path relative to the files dir."""
-    name = sanitize(upload.filename)
+    base = name = sanitize(upload.filename)
     directory = folder(tenant)
-    target = directory / name
-    while target.exists():
-        name = sanitize(f"{secrets.token_hex(3)}_{name}")
+    while True:
         target = directory / name
-    if target.resolve().parent != directory.resolve():
-        raise RejectedFile(f"{upload.filename!r}: not a plain file name")
-    with open(target, "xb") as fh:  # never overwrite, even if another writer raced us
-        fh.write(upload.content)
-    return f"{FOLDER}/{name}"
+        # lexists, not exists: a symbolic link (even a dangling one) holds its name too.
+        if not os.path.lexists(target):
+            try:
+                with open(target, "xb") as fh:  # O_EXCL: never overwrite, never follow a link
+                    fh.write(upload.content)
+                return f"{FOLDER}/{name}"
+            except FileExistsError:
+                pass  # another writer took the name meanwhile
+        name = sanitize(f"{secrets.token_hex(3)}_{base}")
 
 
 def store(tenant: Tenant, upload: Upload, limit: int) -> dict[str, Any]:
