@@ -143,6 +143,10 @@ def resolve(tenant: Tenant, path: Any) -> Path | None:
         return None
     root = folder(tenant).resolve()
     relative = path.removeprefix(f"{FOLDER}/")
+    if relative.startswith("/"):
+        # The real server reads MyFiles/<path>: an absolute path names nothing there (and
+        # `root / "/x"` would be "/x", a file of the host's).
+        return None
     candidate = (root / relative).resolve()
     if root not in candidate.parents or not candidate.is_file():
         return None
