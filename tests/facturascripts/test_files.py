@@ -216,3 +216,15 @@ def test_an_absolute_path_names_no_file_in_myfiles(client, app):
         r = client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": path})
         assert r.status_code == 422 and "No se encuentra el archivo" in r.json()["error"], path
     assert client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": "dentro.txt"}).status_code == 200
+
+
+def test_download_header_carries_a_safe_name_whatever_the_record_says(client):
+    r = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("nota.txt", b"nota", "text/plain"))])
+    idfile = r.json()["files"][0]["idfile"]
+    hostile = 'x"\r\nSet-Cookie: sesion=robada; a=".txt'
+    edited = client.put(f"{BASE}/attachedfiles/{idfile}", headers=FULL, data={"filename": hostile})
+    assert edited.status_code == 200 and edited.json()["data"]["filename"] == hostile  # a label, as on the real server
+    download = client.get(f"{BASE}/attachedfiles/{idfile}/download", headers=FULL)
+    assert download.status_code == 200 and download.content == b"nota"
+    assert "set-cookie" not in download.headers
+    assert download.headers["content-disposition"] == 'attachment; filename="x_Set-Cookie_sesion_robada_a_.txt"'
