@@ -228,3 +228,19 @@ def test_download_header_carries_a_safe_name_whatever_the_record_says(client):
     assert download.status_code == 200 and download.content == b"nota"
     assert "set-cookie" not in download.headers
     assert download.headers["content-disposition"] == 'attachment; filename="x_Set-Cookie_sesion_robada_a_.txt"'
+
+
+def test_an_image_takes_its_type_from_its_content_not_from_the_part_header(client):
+    # curl -F sends application/octet-stream for a name it does not know: the real server's
+    # finfo still says image/png, so the product image is saved.
+    r = client.post(
+        f"{BASE}/productoimagenes",
+        headers=FULL,
+        data={"idproducto": "1"},
+        files={"file": ("foto", png(), "application/octet-stream")},
+    )
+    assert r.status_code == 200, r.text
+    attached = client.get(f"{BASE}/attachedfiles/{r.json()['data']['idfile']}", headers=FULL).json()
+    assert (attached["filename"], attached["mimetype"]) == ("foto", "image/png")
+    up = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("logo.dat", png(), "text/plain"))])
+    assert up.json()["files"][0]["mimetype"] == "image/png"

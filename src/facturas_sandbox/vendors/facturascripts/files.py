@@ -95,16 +95,21 @@ def refusal(upload: Upload, limit: int) -> str | None:
     return None
 
 
-def is_image(content: bytes) -> bool:
-    """Whether the bytes are an image Pillow can identify and verify (no full decode)."""
+def image_type(content: bytes) -> str | None:
+    """The MIME type of an image Pillow can identify and verify (no full decode), else None."""
     try:
         with Image.open(io.BytesIO(content)) as image:
             if image.width * image.height > _MAX_IMAGE_PIXELS:
-                return False
+                return None
+            kind = image.get_format_mimetype()
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return False
-    return True
+        return None
+    return kind or None
+
+
+def is_image(content: bytes) -> bool:
+    return image_type(content) is not None
 
 
 def write(tenant: Tenant, upload: Upload) -> str:
@@ -160,11 +165,14 @@ def describe(tenant: Tenant, path: Any, declared_type: str | None) -> dict[str, 
         return None
     guessed = mimetypes.guess_type(target.name)[0]
     declared = (declared_type or "").split(";")[0].strip()
+    # The real server reads the type from the content (finfo): an image is its format's type
+    # whatever the client declared (a PNG sent as application/octet-stream is image/png).
+    sniffed = image_type(target.read_bytes())
     return {
         "path": f"{FOLDER}/{target.relative_to(folder(tenant).resolve()).as_posix()}",
         "filename": target.name[:MAX_NAME],
         "size": target.stat().st_size,
-        "mimetype": (declared or guessed or "application/octet-stream")[:100],
+        "mimetype": (sniffed or declared or guessed or "application/octet-stream")[:100],
     }
 
 
