@@ -196,7 +196,7 @@ def test_a_symbolic_link_in_myfiles_is_never_written_through_nor_attached(client
             assert r.status_code == 200, (name, r.text)
             stored = r.json()["files"][0]["filename"]
             assert stored != name and stored.endswith(f"_{name}")
-            assert (folder / name).is_symlink() and (folder / stored).read_bytes() == b"nuevo"
+            assert (folder / name).readlink() == target and (folder / stored).read_bytes() == b"nuevo"
             assert outside.read_text() == "fuera" and not (tmp_path / "no-existe.txt").exists()
             assert not (folder / "no-existe-dentro.txt").exists()
             # and a form create cannot attach what a link outside MyFiles points at
