@@ -6,7 +6,7 @@ import itertools
 import os
 from typing import Any
 
-from contract_support import run_contract, schemathesis_config
+from contract_support import MODE, run_contract, schemathesis_config
 
 from facturas_sandbox.conformance.profiles import operation_overrides
 from facturas_sandbox.conformance.runner import only_operations
@@ -48,7 +48,17 @@ FLOW_MODELS = {
     "productoimagenes",
     "estadodocumentos",
 }
-ALL_MODELS = bool(os.environ.get("SANDBOX_STRESS"))
+# `make stress` reruns this suite in Schemathesis' negative mode (SANDBOX_CONTRACT_MODE=negative)
+# to hunt 5xx with invalid input. Then every model runs, and the examples go where the code
+# differs: each custom endpoint gets NEGATIVE_CUSTOM_EXAMPLES, each operation of the flow's
+# models NEGATIVE_FLOW_EXAMPLES, the other models' operations (one template, one engine)
+# NEGATIVE_EXAMPLES (SANDBOX_CONTRACT_FS_EXAMPLES overrides it). About four minutes on two
+# cores; operations without parameters (`/schema`, the root) have no invalid input to send.
+NEGATIVE = MODE == "negative"
+NEGATIVE_EXAMPLES = int(os.environ.get("SANDBOX_CONTRACT_FS_EXAMPLES", "5"))
+NEGATIVE_FLOW_EXAMPLES = 15
+NEGATIVE_CUSTOM_EXAMPLES = 60
+ALL_MODELS = bool(os.environ.get("SANDBOX_STRESS")) or NEGATIVE
 CUSTOM_PATHS = r"^/3$|^/3/(crear|editar|exportar|pagar|uploadFiles|plugins)|^/3/attachedfiles/\{[^}]+\}/download$"
 
 
@@ -66,11 +76,16 @@ def _operations() -> list[dict[str, Any]]:
     for override in operation_overrides("facturascripts"):
         entries[override["include-operation-id"]] = dict(override)
     for resource in registry():
-        if resource not in COVERAGE_RESOURCES:
-            for action in ACTIONS:
+        for action in ACTIONS:
+            if resource not in COVERAGE_RESOURCES:
                 entry = entries.setdefault(f"{action}_{resource}", {"include-operation-id": f"{action}_{resource}"})
                 entry["phases"] = {"coverage": {"enabled": False}}
-    return [*_scope(), *entries.values()]  # the scope first: out-of-scope operations stay off
+            if NEGATIVE and resource in FLOW_MODELS:
+                entry = entries.setdefault(f"{action}_{resource}", {"include-operation-id": f"{action}_{resource}"})
+                entry["generation"] = {"max-examples": NEGATIVE_FLOW_EXAMPLES}
+    custom = [{"include-path-regex": CUSTOM_PATHS, "generation": {"max-examples": NEGATIVE_CUSTOM_EXAMPLES}}]
+    # The scope first: out-of-scope operations stay off.
+    return [*_scope(), *entries.values(), *(custom if NEGATIVE else [])]
 
 
 class OwnClientPerRequest:
@@ -99,7 +114,7 @@ def test_facturascripts_conforms(sandbox_app: Any, contract_tenant: Any) -> None
     credentials = contract_tenant.credentials["facturascripts"]
     config = schemathesis_config(
         {"XAuthToken": {"api_key": credentials["token"]}},
-        generation={"max-examples": EXAMPLES, "database": "none"},
+        generation={"max-examples": NEGATIVE_EXAMPLES if NEGATIVE else EXAMPLES, "database": "none", "mode": MODE},
         operations=_operations(),
     )
     verdict = run_contract(

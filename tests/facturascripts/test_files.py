@@ -175,3 +175,72 @@ def test_files_are_isolated_between_tenants(client):
         assert stolen.status_code == 422
     finally:
         tenants.delete(other.id)
+
+
+def test_a_symbolic_link_in_myfiles_is_never_written_through_nor_attached(client, app, tmp_path):
+    tenant = app.sandbox.tenants.get("demo")
+    folder = files.folder(tenant)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("fuera")
+    links = {
+        "enlace.txt": outside,  # to a file outside MyFiles
+        "roto.txt": tmp_path / "no-existe.txt",  # dangling, outside
+        "roto-dentro.txt": folder / "no-existe-dentro.txt",  # dangling, inside
+    }
+    for name, target in links.items():
+        (folder / name).symlink_to(target)
+    try:
+        for name, target in links.items():
+            # an upload of the link's name gets a fresh name: the link and its target are untouched
+            r = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", (name, b"nuevo", "text/plain"))])
+            assert r.status_code == 200, (name, r.text)
+            stored = r.json()["files"][0]["filename"]
+            assert stored != name and stored.endswith(f"_{name}")
+            assert (folder / name).readlink() == target and (folder / stored).read_bytes() == b"nuevo"
+            assert outside.read_text() == "fuera" and not (tmp_path / "no-existe.txt").exists()
+            assert not (folder / "no-existe-dentro.txt").exists()
+            # and a form create cannot attach what a link outside MyFiles points at
+            refused = client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": name})
+            assert refused.status_code == 422, (name, refused.text)
+            assert files.resolve(tenant, name) is None
+    finally:
+        for name in links:
+            (folder / name).unlink()
+
+
+def test_an_absolute_path_names_no_file_in_myfiles(client, app):
+    tenant = app.sandbox.tenants.get("demo")
+    inside = files.folder(tenant) / "dentro.txt"
+    inside.write_bytes(b"dentro")
+    for path in (str(inside), f"MyFiles/{inside}", f"MyFiles//{inside}"):
+        r = client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": path})
+        assert r.status_code == 422 and "No se encuentra el archivo" in r.json()["error"], path
+    assert client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": "dentro.txt"}).status_code == 200
+
+
+def test_download_header_carries_a_safe_name_whatever_the_record_says(client):
+    r = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("nota.txt", b"nota", "text/plain"))])
+    idfile = r.json()["files"][0]["idfile"]
+    hostile = 'x"\r\nSet-Cookie: sesion=robada; a=".txt'
+    edited = client.put(f"{BASE}/attachedfiles/{idfile}", headers=FULL, data={"filename": hostile})
+    assert edited.status_code == 200 and edited.json()["data"]["filename"] == hostile  # a label, as on the real server
+    download = client.get(f"{BASE}/attachedfiles/{idfile}/download", headers=FULL)
+    assert download.status_code == 200 and download.content == b"nota"
+    assert "set-cookie" not in download.headers
+    assert download.headers["content-disposition"] == 'attachment; filename="x_Set-Cookie_sesion_robada_a_.txt"'
+
+
+def test_an_image_takes_its_type_from_its_content_not_from_the_part_header(client):
+    # curl -F sends application/octet-stream for a name it does not know: the real server's
+    # finfo still says image/png, so the product image is saved.
+    r = client.post(
+        f"{BASE}/productoimagenes",
+        headers=FULL,
+        data={"idproducto": "1"},
+        files={"file": ("foto", png(), "application/octet-stream")},
+    )
+    assert r.status_code == 200, r.text
+    attached = client.get(f"{BASE}/attachedfiles/{r.json()['data']['idfile']}", headers=FULL).json()
+    assert (attached["filename"], attached["mimetype"]) == ("foto", "image/png")
+    up = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("logo.dat", png(), "text/plain"))])
+    assert up.json()["files"][0]["mimetype"] == "image/png"

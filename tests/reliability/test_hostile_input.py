@@ -6,14 +6,26 @@ what its error bodies look like); the corpus runs against all of them.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import re
+import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from starlette.testclient import TestClient
+
+from facturas_sandbox.app import create_app
+from facturas_sandbox.settings import Settings
+from facturas_sandbox.vendors.facturascripts import files as fs_files
 
 MAX_SECONDS = 5.0  # every hostile request is answered (or refused) within this
 
@@ -228,3 +240,271 @@ def test_headers_that_would_inject_are_neutralised(client: TestClient, targets: 
         assert "\r" not in value and "\n" not in value, (name, value)
     body = json.loads(response.content)
     assert body["invoice"]["is_corrective"] is True
+
+
+# -- hostile uploaded file names (FacturaScripts: uploadFiles, attachedfiles, productoimagenes) --
+# The raw multipart bodies are written by hand: an HTTP client library escapes quotes, CR/LF
+# and NUL in a file name, and the point is to see what the server does with them unescaped.
+FS = "/facturascripts/api/3"
+BOUNDARY = "hostile-4f0c9b"
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # no separator, no leading dot, short
+# Where a traversal that escaped would land: a name of this run's own, in the system temp dir.
+ESCAPE_TARGET = Path(tempfile.gettempdir()) / f"hostile-escape-{uuid.uuid4().hex[:10]}.txt"
+
+
+def _named(raw: bytes) -> bytes:
+    return b'filename="' + raw + b'"'
+
+
+HOSTILE_FILE_NAMES: list[tuple[str, bytes]] = [
+    ("traversal", _named(b"../../x")),
+    ("traversal to the temp dir", _named(b"../" * 40 + str(ESCAPE_TARGET).lstrip("/").encode())),
+    ("backslash traversal", _named(b"..\\..\\x")),
+    ("absolute path", _named(b"/etc/passwd")),
+    ("Windows absolute path", _named(b"C:\\Windows\\win.ini")),
+    ("traversal out of MyFiles", _named(b"MyFiles/../../escape.txt")),
+    ("NUL byte", _named(b"a\x00b.txt")),
+    ("NUL before a PHP extension", _named(b"factura.pdf\x00.php")),
+    ("CR/LF injecting part headers", _named(b'a.txt"\r\nContent-Type: text/x-php\r\n\r\n<?php system($_GET["c"]); ?>')),
+    ("CR/LF ending the part headers", _named(b"x\r\n\r\ny.txt")),
+    ("10,000 characters", _named(b"a" * 10_000 + b".txt")),
+    ("2,000 characters", _named(b"b" * 2_000 + b".pdf")),
+    ("dots only", _named(b"...")),
+    ("slashes only", _named(b"////")),
+    ("dot-file .htaccess", _named(b".htaccess")),
+    ("dot-file .env", _named(b".env")),
+    ("Windows device name", _named(b"CON")),
+    ("Windows device name with extension", _named(b"nul.txt")),
+    ("unicode", _named("Factura año 2026 – 10€.pdf".encode())),
+    ("no ASCII at all", _named("發票".encode())),
+    ("RTL override", _named("factura\u202efdp.exe".encode())),
+    ("percent-encoded traversal", _named(b"%2e%2e%2f%2e%2e%2fescape.txt")),
+    ("RFC 5987 encoded traversal", b"filename*=UTF-8''..%2F..%2F..%2Fescape.txt"),
+    ("an existing file's name", _named(b"existente.txt")),
+    ("an existing file's name through traversal", _named(b"../MyFiles/existente.txt")),
+]
+
+
+@dataclass
+class UploadSandbox:
+    client: TestClient
+    root: Path  # holds the data dir a few levels down: escapes would land inside it
+    data_dir: Path
+    tenant: Any
+    headers: dict[str, str]
+    idproducto: int
+
+    @property
+    def myfiles(self) -> Path:
+        return self.tenant.files_dir / "MyFiles"
+
+    def store_files(self) -> set[str]:
+        """The tenant's store files (relative to root): the only files besides MyFiles a write may change."""
+        relative = self.data_dir.relative_to(self.root).as_posix()
+        return {f"{relative}/tenants/{self.tenant.id}{suffix}" for suffix in (".json", ".wal", ".json.tmp")}
+
+
+@pytest.fixture(scope="module")
+def upload_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UploadSandbox]:
+    # A sandbox of its own on disk, so every file it writes can be found and compared.
+    root = tmp_path_factory.mktemp("hostile-uploads")
+    data_dir = root / "srv" / "sandbox" / "data"
+    app = create_app(Settings(data_dir=data_dir, apis=("facturascripts",), validate_responses=True))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        tenant, _ = app.sandbox.tenants.create(name="hostile uploads")
+        # Its own client address: see _facturascripts above.
+        headers = {"Token": tenant.credentials["facturascripts"]["token"], "X-Forwarded-For": "198.51.100.8"}
+        product = client.get(f"{FS}/productos", params={"limit": 1}, headers=headers).json()[0]
+        yield UploadSandbox(client, root, data_dir, tenant, headers, product["idproducto"])
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (6, 4), (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _multipart(part: str, disposition: bytes, content: bytes, content_type: str, fields: dict[str, str]) -> bytes:
+    body = b""
+    for name, value in fields.items():
+        body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    body += f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{part}"; '.encode() + disposition
+    body += f"\r\nContent-Type: {content_type}\r\n\r\n".encode() + content + b"\r\n"
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+def _tree(root: Path) -> dict[str, tuple[str, str]]:
+    """Every entry under root (links not followed): kind and content hash or link target."""
+    out = {}
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(directory) / name
+            key = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                out[key] = ("link", os.readlink(path))
+            elif path.is_dir():
+                out[key] = ("dir", "")
+            else:
+                out[key] = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def _outside_state() -> tuple[Any, ...]:
+    """What a write escaping the sandbox's directory could reach: the working directory, the
+    temp dir's escape target, /etc/passwd."""
+    passwd = Path("/etc/passwd")
+    return (
+        sorted(os.listdir(Path.cwd())),
+        ESCAPE_TARGET.exists(),
+        hashlib.sha256(passwd.read_bytes()).hexdigest() if passwd.is_file() else None,
+    )
+
+
+def _send(sandbox: UploadSandbox, method: str, url: str, body: bytes) -> Any:
+    started = time.monotonic()
+    response = sandbox.client.request(
+        method,
+        url,
+        content=body,
+        headers={**sandbox.headers, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+    )
+    assert time.monotonic() - started < MAX_SECONDS, url
+    for name, value in response.headers.items():
+        assert "\r" not in value and "\n" not in value, (url, name, value)
+    assert response.status_code < 500, (url, response.status_code, response.text[:300])
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/json"), response.headers
+        body_json = response.json()
+        assert body_json.get("status") == "error" or "error" in body_json, body_json
+    return response
+
+
+def _count(sandbox: UploadSandbox, resource: str) -> int:
+    response = sandbox.client.get(f"{FS}/{resource}", params={"limit": 1}, headers=sandbox.headers)
+    return int(response.headers["x-total-count"])
+
+
+def test_hostile_uploaded_file_names_store_safe_names_in_myfiles_only(upload_sandbox: UploadSandbox) -> None:
+    sb = upload_sandbox
+    existing = sb.client.post(
+        f"{FS}/uploadFiles", headers=sb.headers, files=[("files[]", ("existente.txt", b"original", "text/plain"))]
+    )
+    assert existing.json()["files"][0]["path"] == "MyFiles/existente.txt"
+    image = _png()
+    routes = [  # label, method, URL, file part, form fields, content, declared type
+        ("POST uploadFiles", "POST", f"{FS}/uploadFiles", "files[]", {}, None, "text/plain"),
+        ("PUT uploadFiles", "PUT", f"{FS}/uploadFiles", "files[]", {}, None, "text/plain"),
+        ("attachedfiles", "POST", f"{FS}/attachedfiles", "file", {}, None, "text/plain"),
+        ("productoimagenes", "POST", f"{FS}/productoimagenes", "file", {"idproducto": str(sb.idproducto)}, image, ""),
+    ]
+    before, outside_before = _tree(sb.root), _outside_state()
+    counts_before = {r: _count(sb, r) for r in ("attachedfiles", "productoimagenes")}
+    stored: dict[str, tuple[dict[str, Any], bytes]] = {}  # file name -> (attachedfiles record, bytes sent)
+    product_images = 0
+    for route, method, url, part, fields, fixed_content, declared in routes:
+        accepted = 0
+        for label, disposition in HOSTILE_FILE_NAMES:
+            content = fixed_content or f"hostile upload: {route}, {label}".encode()
+            kind = declared or "image/png"
+            response = _send(sb, method, url, _multipart(part, disposition, content, kind, fields))
+            if response.status_code >= 300:
+                continue
+            accepted += 1
+            body = response.json()
+            if "files" in body:
+                records = body["files"]
+            elif route == "productoimagenes":
+                product_images += 1
+                idfile = body["data"]["idfile"]
+                records = [sb.client.get(f"{FS}/attachedfiles/{idfile}", headers=sb.headers).json()]
+                assert records[0]["mimetype"] == "image/png", (label, records)
+            else:
+                records = [body["data"]]
+            for record in records:
+                assert record["filename"] not in stored, (route, label, record)
+                stored[record["filename"]] = (record, content)
+        # Most hostile names are stored under a safe name rather than refused.
+        assert accepted >= len(HOSTILE_FILE_NAMES) // 2, (route, accepted)
+
+    after, outside_after = _tree(sb.root), _outside_state()
+    assert outside_after == outside_before
+    assert not ESCAPE_TARGET.exists()
+    myfiles = sb.myfiles.relative_to(sb.root).as_posix()
+    assert set(before) - set(after) == set(), "an existing entry disappeared"
+    changed = {k for k in set(before) & set(after) if before[k] != after[k]} - sb.store_files()
+    assert changed == set(), f"existing entries changed: {changed}"
+    added = set(after) - set(before) - sb.store_files()
+    assert added == {f"{myfiles}/{name}" for name in stored}, "files were written outside MyFiles or without a record"
+    for name, (record, content) in stored.items():
+        assert SAFE_NAME.fullmatch(name), name
+        assert record["path"] == f"MyFiles/{name}", record
+        written = (sb.myfiles / name).read_bytes()
+        assert after[f"{myfiles}/{name}"][0] == "file" and record["size"] == len(written)
+        assert written.endswith(content), name  # (a name that ends the part headers early moves bytes into it)
+        download = sb.client.get(f"{FS}/attachedfiles/{record['idfile']}/download", headers=sb.headers)
+        assert download.content == written
+        assert download.headers["content-disposition"] == f'attachment; filename="{name}"'
+    assert (sb.myfiles / "existente.txt").read_bytes() == b"original"
+    assert _count(sb, "attachedfiles") == counts_before["attachedfiles"] + len(stored)
+    assert _count(sb, "productoimagenes") == counts_before["productoimagenes"] + product_images
+
+
+def test_attachedfiles_form_paths_that_leave_myfiles_are_refused(upload_sandbox: UploadSandbox) -> None:
+    sb = upload_sandbox
+    myfiles = sb.myfiles
+    myfiles.mkdir(parents=True, exist_ok=True)
+    secret = sb.root / "secreto.txt"
+    secret.write_text("CONTENT-OUTSIDE-THE-SANDBOX")
+    (sb.tenant.files_dir / "fuera.txt").write_text("fuera de MyFiles")
+    (myfiles / "dentro.txt").write_text("dentro")
+    # Links planted inside MyFiles (no API creates one; a shared host could have them).
+    (myfiles / "enlace.txt").symlink_to(secret)
+    (myfiles / "enlace-dir").symlink_to(sb.root, target_is_directory=True)
+    (myfiles / "enlace-padre").symlink_to(sb.tenant.files_dir, target_is_directory=True)
+    (myfiles / "roto.txt").symlink_to(sb.root / "no-existe.txt")
+    other, _ = sb.client.app.sandbox.tenants.create(name="another tenant")
+    (other.files_dir / "MyFiles").mkdir(parents=True, exist_ok=True)
+    (other.files_dir / "MyFiles" / "ajeno.txt").write_text("CONTENT-OF-ANOTHER-TENANT")
+    hostile_paths = [
+        "../fuera.txt",
+        "MyFiles/../fuera.txt",
+        "..\\fuera.txt",
+        "%2e%2e%2ffuera.txt",
+        os.path.relpath(secret, myfiles),
+        f"../../{other.id}/MyFiles/ajeno.txt",
+        "/etc/passwd",
+        str(secret),
+        str(myfiles / "dentro.txt"),  # absolute, even into MyFiles
+        f"MyFiles/{myfiles / 'dentro.txt'}",
+        "enlace.txt",
+        "MyFiles/enlace.txt",
+        "enlace-dir/secreto.txt",
+        "enlace-padre/fuera.txt",
+        "roto.txt",
+        "dentro.txt\x00.png",
+        ".",
+        "..",
+        "",
+    ]
+    for name in ("enlace.txt", "enlace-dir/secreto.txt", "enlace-padre/fuera.txt", "roto.txt"):
+        assert fs_files.resolve(sb.tenant, name) is None, name
+    accepted = sb.client.post(f"{FS}/attachedfiles", headers=sb.headers, data={"path": "dentro.txt"})
+    assert accepted.status_code == 200, accepted.text
+    record = accepted.json()["data"]
+    before, outside_before, count_before = _tree(sb.root), _outside_state(), _count(sb, "attachedfiles")
+    for path in hostile_paths:
+        for method, url in (("POST", f"{FS}/attachedfiles"), ("PUT", f"{FS}/attachedfiles/{record['idfile']}")):
+            started = time.monotonic()
+            response = sb.client.request(method, url, headers=sb.headers, data={"path": path})
+            assert time.monotonic() - started < MAX_SECONDS, path
+            assert response.status_code == 422, (method, path, response.status_code, response.text[:300])
+            assert "No se encuentra el archivo" in response.json()["error"], (method, path)
+            assert "CONTENT-" not in response.text and "root:" not in response.text
+    assert _count(sb, "attachedfiles") == count_before
+    assert sb.client.get(f"{FS}/attachedfiles/{record['idfile']}", headers=sb.headers).json()["path"] == record["path"]
+    after = _tree(sb.root)
+    assert {k: v for k, v in after.items() if k not in sb.store_files()} == {
+        k: v for k, v in before.items() if k not in sb.store_files()
+    }
+    assert _outside_state() == outside_before
+    assert secret.read_text() == "CONTENT-OUTSIDE-THE-SANDBOX"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+import os
 import re
 import secrets
 import unicodedata
@@ -94,31 +95,38 @@ def refusal(upload: Upload, limit: int) -> str | None:
     return None
 
 
-def is_image(content: bytes) -> bool:
-    """Whether the bytes are an image Pillow can identify and verify (no full decode)."""
+def image_type(content: bytes) -> str | None:
+    """The MIME type of an image Pillow can identify and verify (no full decode), else None."""
     try:
         with Image.open(io.BytesIO(content)) as image:
             if image.width * image.height > _MAX_IMAGE_PIXELS:
-                return False
+                return None
+            kind = image.get_format_mimetype()
             image.verify()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return False
-    return True
+        return None
+    return kind or None
+
+
+def is_image(content: bytes) -> bool:
+    return image_type(content) is not None
 
 
 def write(tenant: Tenant, upload: Upload) -> str:
     """Write the upload under MyFiles with a fresh, safe name; its path relative to the files dir."""
-    name = sanitize(upload.filename)
+    base = name = sanitize(upload.filename)
     directory = folder(tenant)
-    target = directory / name
-    while target.exists():
-        name = sanitize(f"{secrets.token_hex(3)}_{name}")
+    while True:
         target = directory / name
-    if target.resolve().parent != directory.resolve():
-        raise RejectedFile(f"{upload.filename!r}: not a plain file name")
-    with open(target, "xb") as fh:  # never overwrite, even if another writer raced us
-        fh.write(upload.content)
-    return f"{FOLDER}/{name}"
+        # lexists, not exists: a symbolic link (even a dangling one) holds its name too.
+        if not os.path.lexists(target):
+            try:
+                with open(target, "xb") as fh:  # O_EXCL: never overwrite, never follow a link
+                    fh.write(upload.content)
+                return f"{FOLDER}/{name}"
+            except FileExistsError:
+                pass  # another writer took the name meanwhile
+        name = sanitize(f"{secrets.token_hex(3)}_{base}")
 
 
 def store(tenant: Tenant, upload: Upload, limit: int) -> dict[str, Any]:
@@ -140,6 +148,10 @@ def resolve(tenant: Tenant, path: Any) -> Path | None:
         return None
     root = folder(tenant).resolve()
     relative = path.removeprefix(f"{FOLDER}/")
+    if relative.startswith("/"):
+        # The real server reads MyFiles/<path>: an absolute path names nothing there (and
+        # `root / "/x"` would be "/x", a file of the host's).
+        return None
     candidate = (root / relative).resolve()
     if root not in candidate.parents or not candidate.is_file():
         return None
@@ -153,11 +165,14 @@ def describe(tenant: Tenant, path: Any, declared_type: str | None) -> dict[str, 
         return None
     guessed = mimetypes.guess_type(target.name)[0]
     declared = (declared_type or "").split(";")[0].strip()
+    # The real server reads the type from the content (finfo): an image is its format's type
+    # whatever the client declared (a PNG sent as application/octet-stream is image/png).
+    sniffed = image_type(target.read_bytes())
     return {
         "path": f"{FOLDER}/{target.relative_to(folder(tenant).resolve()).as_posix()}",
         "filename": target.name[:MAX_NAME],
         "size": target.stat().st_size,
-        "mimetype": (declared or guessed or "application/octet-stream")[:100],
+        "mimetype": (sniffed or declared or guessed or "application/octet-stream")[:100],
     }
 
 

@@ -382,7 +382,9 @@ async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
     return Response(
         content,
         media_type="application/octet-stream",
-        headers={**CORS_HEADERS, "Content-Disposition": f"attachment; filename={record['filename']}"},
+        # `filename` is editable (an update may set anything): the header gets its safe form,
+        # so no CR/LF, quote or `;` of a client's reaches it.
+        headers={**CORS_HEADERS, "Content-Disposition": f'attachment; filename="{files.sanitize(record["filename"])}"'},
     )
 
 
