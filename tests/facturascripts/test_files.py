@@ -30,6 +30,7 @@ def test_sanitize():
     assert sanitize("..\\..\\boot.ini") == "boot.ini"
     assert sanitize("Factura año 2026 (copia).pdf") == "Factura_ano_2026_copia_.pdf"
     assert sanitize("...") == "file"
+    assert sanitize("發票.pdf") == "file.pdf" and sanitize("фактура") == "file" and sanitize(".env") == "env"
     assert len(sanitize("a" * 300 + ".pdf")) == 100 and sanitize("a" * 300 + ".pdf").endswith(".pdf")
 
 

@@ -50,13 +50,25 @@ class Upload:
     mimetype: str | None
 
 
+def _ascii(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _UNSAFE.sub("_", ascii_text).strip("._")
+
+
+def _vanished_stem(base: str) -> bool:
+    stem, dot, ext = base.rpartition(".")
+    return bool(dot and stem.strip(".") and _ascii(ext) and not _ascii(stem))
+
+
 def sanitize(name: str) -> str:
     """A safe file name from a client's: its last path component, ASCII, no leading dots."""
     base = re.split(r"[\\/]", name or "")[-1]
-    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
-    cleaned = _UNSAFE.sub("_", ascii_name).strip("._")
+    cleaned = _ascii(base)
     if not cleaned:
         cleaned = "file"
+    elif "." not in cleaned and _vanished_stem(base):
+        # A stem with no ASCII letters (`發票.pdf`) vanished: keep the extension on a stand-in.
+        cleaned = f"file.{cleaned}"
     stem, dot, ext = cleaned.rpartition(".")
     if len(cleaned) > MAX_NAME:
         cleaned = (stem[: MAX_NAME - len(ext) - 1] + "." + ext) if dot and len(ext) < 10 else cleaned[:MAX_NAME]
