@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -126,10 +127,12 @@ class Tenants:
             return tenant, admin_token
 
     def reset(self, tenant_id: str) -> Tenant:
-        """Back to the fixtures: data cleared and reseeded; credentials and clock stay."""
+        """Back to the fixtures: data and uploaded files cleared and reseeded; credentials and clock stay."""
         with self._lock:
             tenant = self.get(tenant_id)
             tenant.store.clear()
+            # Uploaded files are tenant data too: a reset tenant must not keep (or collide with) them.
+            shutil.rmtree(tenant.files_dir, ignore_errors=True)
             self._seed(tenant)
             return tenant
 

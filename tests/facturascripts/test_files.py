@@ -245,3 +245,13 @@ def test_an_image_takes_its_type_from_its_content_not_from_the_part_header(clien
     assert (attached["filename"], attached["mimetype"]) == ("foto", "image/png")
     up = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("logo.dat", png(), "text/plain"))])
     assert up.json()["files"][0]["mimetype"] == "image/png"
+
+
+def test_a_tenant_reset_removes_its_uploaded_files(client, app):
+    tenant = app.sandbox.tenants.get("demo")
+    client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("borrar.txt", b"x", "text/plain"))])
+    assert (tenant.files_dir / "MyFiles" / "borrar.txt").exists()
+    app.sandbox.tenants.reset("demo")
+    assert not (tenant.files_dir / "MyFiles" / "borrar.txt").exists()
+    again = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("borrar.txt", b"y", "text/plain"))])
+    assert again.json()["files"][0]["filename"] == "borrar.txt"  # the name is free again
