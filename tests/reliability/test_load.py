@@ -7,6 +7,7 @@ by itself. The server is a real `serve` process on a file store, restarted befor
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -121,7 +122,41 @@ def _facturagem_worker(http: httpx.Client, tenant: dict[str, Any], ledger: Ledge
         )
 
 
-WORKERS = {"facturovia": _facturovia_worker, "facturala": _facturala_worker, "facturagem": _facturagem_worker}
+FS = "/facturascripts/api/3"
+FS_LINES = [
+    {"descripcion": "Instalación", "cantidad": 2, "pvpunitario": 37.45, "codimpuesto": "IVA21", "dtopor": 5},
+    {"descripcion": "Manual", "cantidad": 1, "pvpunitario": 12.3, "codimpuesto": "IVA4"},
+]
+
+
+def _facturascripts_worker(http: httpx.Client, tenant: dict[str, Any], ledger: Ledger, stop: threading.Event) -> None:
+    auth = {"X-Auth-Token": tenant["credentials"]["facturascripts"]["token"]}
+    n = 0
+    while not stop.is_set():
+        n += 1
+        form = {"codcliente": "1", "lineas": json.dumps(FS_LINES), "pagada": "1" if n % 2 else ""}
+        created = ledger.seen(http.post(f"{FS}/crearFacturaCliente", data=form, headers=auth))
+        if created.status_code != 200:
+            continue
+        invoice = created.json()["doc"]
+        ledger.ack(tenant["id"], "facturascripts", invoice["idfactura"])
+        if n % 2 == 0:
+            ledger.seen(
+                http.post(f"{FS}/pagarFacturaCliente/{invoice['idfactura']}", data={"pagada": "1"}, headers=auth)
+            )
+        if n % 3 == 0:
+            refund = {"idfactura": str(invoice["idfactura"]), "fecha": invoice["fecha"]}
+            rectified = ledger.seen(http.post(f"{FS}/crearFacturaRectificativaCliente", data=refund, headers=auth))
+            if rectified.status_code == 200:
+                ledger.ack(tenant["id"], "facturascripts", rectified.json()["doc"]["idfactura"])
+
+
+WORKERS = {
+    "facturovia": _facturovia_worker,
+    "facturala": _facturala_worker,
+    "facturagem": _facturagem_worker,
+    "facturascripts": _facturascripts_worker,
+}
 
 
 def _run_load(base: str, tenants: list[dict[str, Any]], ledger: Ledger) -> None:
@@ -204,6 +239,28 @@ def _check_facturagem(http: httpx.Client, tenant: dict[str, Any], acknowledged: 
     assert len(numbers) == len(set(numbers)), "FACTURAgem numbers repeated"
 
 
+def _check_facturascripts(http: httpx.Client, tenant: dict[str, Any], acknowledged: set[int]) -> None:
+    auth = {"X-Auth-Token": tenant["credentials"]["facturascripts"]["token"]}
+    invoices = http.get(f"{FS}/facturaclientes", params={"limit": 0}, headers=auth).json()
+    assert acknowledged <= {i["idfactura"] for i in invoices}, "lost acknowledged FacturaScripts invoices"
+    by_series: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for invoice in invoices:
+        by_series[(invoice["codserie"], invoice["codejercicio"])].append(int(invoice["numero"]))
+        assert invoice["codigo"] == f"F{invoice['codejercicio']}{invoice['codserie']}{invoice['numero']}"
+        parts = sum(Decimal(str(invoice[k])) for k in ("neto", "totaliva", "totalrecargo", "totalsuplidos"))
+        assert Decimal(str(invoice["total"])) == parts - Decimal(str(invoice["totalirpf"])), invoice["codigo"]
+    for series, numbers in by_series.items():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1)), f"series {series} has gaps or duplicates"
+    receipts = http.get(f"{FS}/reciboclientes", params={"limit": 0}, headers=auth).json()
+    paid_by_invoice: dict[int, list[bool]] = defaultdict(list)
+    for receipt in receipts:
+        paid_by_invoice[receipt["idfactura"]].append(bool(receipt["pagado"]))
+    for invoice in invoices:
+        if invoice["idfactura"] in acknowledged:
+            assert paid_by_invoice[invoice["idfactura"]], f"{invoice['codigo']} has no receipt"
+            assert invoice["pagada"] == all(paid_by_invoice[invoice["idfactura"]]), invoice["codigo"]
+
+
 def test_concurrent_writers_lose_nothing_and_keep_numbers_correlative(tmp_path: Path) -> None:
     ledger = Ledger()
     with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
@@ -220,4 +277,5 @@ def test_concurrent_writers_lose_nothing_and_keep_numbers_correlative(tmp_path: 
             _check_facturovia(http, tenant, ledger.acknowledged[(tenant["id"], "facturovia")])
             _check_facturala(http, tenant, ledger.acknowledged[(tenant["id"], "facturala")])
             _check_facturagem(http, tenant, ledger.acknowledged[(tenant["id"], "facturagem")])
+            _check_facturascripts(http, tenant, ledger.acknowledged[(tenant["id"], "facturascripts")])
     print(f"load: {ledger.requests} requests in {SECONDS:.0f} s across {TENANTS} tenants, no 5xx, nothing lost")
