@@ -264,3 +264,18 @@ def test_xml_nil_reads_the_rails_way(client):
     assert [ln["description"] for ln in r.json()["lines"]] == ["a"]
     r = post("clients", b"<client><name>null</name></client>")
     assert r.status_code == 200 and r.json()["name"] == "null"
+
+
+def test_refused_account_update_with_an_empty_xml_name_is_422(client):
+    # Found by the negative-mode stress run: `<name></name>` reads as nil, and the refused
+    # record's URL slug crashed on it (500).
+    session = login(client)
+    url = f"{B}/accounts/{session['account_id']}.xml"
+    body = "<account><name></name><city>Valencia</city></account>"
+    r = client.put(
+        url, params={"api_key": session["api_key"]}, content=body, headers={"Content-Type": "application/xml"}
+    )
+    assert r.status_code == 422, r.text
+    assert "can't be blank" in r.text
+    stored = client.get(url, params={"api_key": session["api_key"]}).text
+    assert "<name>Kovacek Nienow</name>" in stored  # unchanged

@@ -39,10 +39,16 @@ def next_id(store: TenantStore, table: str) -> int:
     return store.next_number(f"fg_id:{table}")
 
 
-def slug(name: str) -> str:
+def slug(name: Any) -> str:
     import unicodedata
 
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    # A refused update echoes the record as sent, so the name may be null or not text.
+    plain = (
+        unicodedata.normalize("NFKD", name if isinstance(name, str) else "")
+        .encode("ascii", "ignore")
+        .decode("ascii")
+        .lower()
+    )
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "account"
 
 
