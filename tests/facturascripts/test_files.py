@@ -255,3 +255,15 @@ def test_a_tenant_reset_removes_its_uploaded_files(client, app):
     assert not (tenant.files_dir / "MyFiles" / "borrar.txt").exists()
     again = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("borrar.txt", b"y", "text/plain"))])
     assert again.json()["files"][0]["filename"] == "borrar.txt"  # the name is free again
+
+
+def test_a_refused_save_leaves_no_file_behind(client, app):
+    tenant = app.sandbox.tenants.get("demo")
+    folder = tenant.files_dir / "MyFiles"
+    before = sorted(p.name for p in folder.glob("*")) if folder.exists() else []
+    counts = (count(client, "productoimagenes"), count(client, "attachedfiles"))
+    # the image is valid and stored first; the product image then fails its NOT NULL check
+    r = client.post(f"{BASE}/productoimagenes", headers=FULL, files={"foto": ("sin_producto.png", png(), "image/png")})
+    assert r.status_code == 400 and "idproducto" in r.json()["error"]
+    assert sorted(p.name for p in folder.glob("*")) == before
+    assert (count(client, "productoimagenes"), count(client, "attachedfiles")) == counts

@@ -15,7 +15,8 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,19 @@ def describe(tenant: Tenant, path: Any, declared_type: str | None) -> dict[str, 
 def content_of(tenant: Tenant, record: dict[str, Any]) -> bytes | None:
     target = resolve(tenant, record.get("path"))
     return target.read_bytes() if target is not None else None
+
+
+@contextmanager
+def removed_on_failure(tenant: Tenant) -> Iterator[list[str]]:
+    """Collects the paths a write wrote; if the write fails (its transaction rolled back), the
+    files go too, so no file outlives the record that would have named it."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for path in written:
+            remove_path(tenant, path)
+        raise
 
 
 def remove_path(tenant: Tenant, path: Any) -> None:

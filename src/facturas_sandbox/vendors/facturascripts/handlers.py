@@ -141,29 +141,21 @@ async def create_model(m: Model, body: Any = None, **arguments: Any) -> Response
         raise engine.model_error("file must be a file part (multipart/form-data with a filename)")
     # Read before the transaction: nothing may await while the tenant's lock is held.
     uploads = await files.read_uploads(arguments, upload_limit()) if m.uploads else []
-    written: list[str] = []
-    try:
-        with tenant.store.transaction():
-            key = values.get(m.primary_key)
-            if key not in (None, "", "null"):
-                existing = engine.load(tenant.store, m, key)
-                if existing is not None:
-                    raise engine.model_error(
-                        engine.DUPLICATE, m.duplicate_status, data=m.visible(existing), with_data=True
-                    )
-            if not values and not uploads:
-                raise engine.model_error(engine.NO_DATA)
-            try:
-                values = {**values, **_attach(tenant, m, uploads, written)}
-                record = engine.insert(tenant, m, values)
-            except engine.SaveError as exc:
-                draft = engine.new_record(m)
-                engine.assign(m, draft, values)
-                raise _save_error(exc, m, draft) from exc
-    except BaseException:
-        for path in written:  # the transaction rolled back: so do the files it wrote
-            files.remove_path(tenant, path)
-        raise
+    with files.removed_on_failure(tenant) as written, tenant.store.transaction():
+        key = values.get(m.primary_key)
+        if key not in (None, "", "null"):
+            existing = engine.load(tenant.store, m, key)
+            if existing is not None:
+                raise engine.model_error(engine.DUPLICATE, m.duplicate_status, data=m.visible(existing), with_data=True)
+        if not values and not uploads:
+            raise engine.model_error(engine.NO_DATA)
+        try:
+            values = {**values, **_attach(tenant, m, uploads, written)}
+            record = engine.insert(tenant, m, values)
+        except engine.SaveError as exc:
+            draft = engine.new_record(m)
+            engine.assign(m, draft, values)
+            raise _save_error(exc, m, draft) from exc
     return respond({"ok": engine.SAVED, "data": m.visible(record)})
 
 
@@ -396,22 +388,16 @@ async def upload_files(body: Any = None, **arguments: Any) -> Response:
         # A text part where the contract wants files: the real server would ignore it silently.
         raise documents.error(400, "files[] must be file parts (multipart/form-data with a filename)")
     uploads = await files.read_uploads(arguments, limit)
-    written: list[str] = []
     stored = []
-    try:
-        with tenant.store.transaction():
-            for upload in uploads:
-                reason = files.refusal(upload, limit)
-                if reason is not None:
-                    add_warning(f"{files.sanitize(upload.filename)!r} dropped ({reason}): a real server drops it too")
-                    continue
-                record = files.store(tenant, upload, limit)
-                written.append(record["path"])
-                stored.append(registry()["attachedfiles"].visible(record))
-    except BaseException:
-        for path in written:
-            files.remove_path(tenant, path)
-        raise
+    with files.removed_on_failure(tenant) as written, tenant.store.transaction():
+        for upload in uploads:
+            reason = files.refusal(upload, limit)
+            if reason is not None:
+                add_warning(f"{files.sanitize(upload.filename)!r} dropped ({reason}): a real server drops it too")
+                continue
+            record = files.store(tenant, upload, limit)
+            written.append(record["path"])
+            stored.append(registry()["attachedfiles"].visible(record))
     return respond({"files": stored})
 
 
