@@ -411,10 +411,10 @@ def _plugin_headers() -> dict[str, str]:
 
 async def list_plugins(**_: Any) -> Response:
     items = plugins.listing(current_tenant())
-    query = request.query_params.multi_items()
-    filters = {k[7:-1]: v for k, v in query if k.startswith("filter[") and k.endswith("]")}
-    order = [(k[5:-1], v) for k, v in query if k.startswith("sort[") and k.endswith("]")]
-    return respond(plugins.sort(plugins.select(items, filters), order), headers=_plugin_headers())
+    # The same PHP parsing of `filter[...]` / `sort[...]` as the model lists; the operators differ.
+    query = parse_query(request.query_params.multi_items())
+    selected = plugins.select(items, query.filters)
+    return respond(plugins.sort(selected, query.sort.items()), headers=_plugin_headers())
 
 
 async def get_plugin(name: str, **_: Any) -> Response:
