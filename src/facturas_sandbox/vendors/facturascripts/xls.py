@@ -7,7 +7,6 @@ total) as numbers a spreadsheet can sum; the second, `doc`, has one row per head
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import Any
 
 from .documents import DocType
@@ -25,12 +24,10 @@ LINE_COLUMNS = (
 
 
 def _cell(value: Any) -> Any:
-    # Money is stored as JSON numbers; Decimal keeps a cent value exact in the sheet's text.
+    """A stored value as a cell: numbers stay numbers (a spreadsheet can sum them)."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, float):
-        return float(Decimal(str(value)))
-    if isinstance(value, (int, str)) or value is None:
+    if isinstance(value, (int, float, str)) or value is None:
         return value
     return str(value)
 
