@@ -18,7 +18,8 @@ def test_csv_rows_are_typed_by_the_columns_and_the_country_file_wins(tmp_path: P
     _write(tmp_path, "Core/Data/Lang/ES/series.csv", 'codserie;descripcion;tipo;siniva\n"A";"Lang";;false\n')
     _write(tmp_path, "Core/Data/Codpais/ESP/series.csv", 'codserie;descripcion;tipo;siniva\n"A";"General";;true\n')
     _write(tmp_path, "Core/Data/Lang/ES/diarios.csv", '"iddiario";"descripcion"\n"1";"Principal"\n')
-    _write(tmp_path, "Core/Data/Lang/ES/roles_access.csv", '"codrole";"pagename";allowdelete\n"employee";"Dashboard";false\n')
+    roles = '"codrole";"pagename";allowdelete\n"employee";"Dashboard";false\n'
+    _write(tmp_path, "Core/Data/Lang/ES/roles_access.csv", roles)
     models = models_by_table()
     assert core_data.table_rows(tmp_path, "series", models["series"]) == [
         {"codserie": "A", "descripcion": "General", "tipo": "", "siniva": True}

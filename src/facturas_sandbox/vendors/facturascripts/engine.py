@@ -55,11 +55,24 @@ INDEXES: dict[str, tuple[str, ...]] = {
             ("presupuestoproveedores", "idpresupuesto"),
         )
     },
+    **dict.fromkeys(
+        (
+            "facturaclientes",
+            "facturaproveedores",
+            "albaranclientes",
+            "albaranproveedores",
+            "pedidoclientes",
+            "pedidoproveedores",
+            "presupuestoclientes",
+            "presupuestoproveedores",
+        ),
+        ("codigo", "numero"),
+    ),
     "reciboclientes": ("idfactura",),
     "reciboproveedores": ("idfactura",),
     "pagoclientes": ("idrecibo",),
     "pagoproveedores": ("idrecibo",),
-    "stocks": ("referencia",),
+    "stocks": ("referencia", "idproducto"),
     "variantes": ("referencia",),
     "secuenciadocumentos": ("tipodoc",),
 }
@@ -134,11 +147,12 @@ def validate(store: TenantStore, m: Model, record: dict[str, Any], *, existing_k
 
 def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """Create a record from body values. Raises SaveError. Call inside a transaction."""
-    from . import rules
+    from . import defaults, rules
 
     store = tenant.store
     coll = collection(store, m)
     record = new_record(m)
+    defaults.clear(tenant, m, record)
     errors = assign(m, record, values)
     if errors:
         raise SaveError(errors)
@@ -152,7 +166,8 @@ def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any
         raise SaveError(reasons)
     coll.insert(record)
     rules.after_insert(tenant, m, record)
-    return record
+    # The model's rules may have completed it (a customer's billing contact).
+    return coll.get(record[m.primary_key]) or record
 
 
 def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,9 +185,10 @@ def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[st
     reasons = validate(store, m, record, existing_key=key)
     if reasons:
         raise SaveError(reasons)
-    saved = collection(store, m).replace(record)
+    coll = collection(store, m)
+    saved = coll.replace(record)
     rules.after_update(tenant, m, current, saved)
-    return saved
+    return coll.get(key) or saved
 
 
 def delete(tenant: Tenant, m: Model, current: dict[str, Any]) -> bool:

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from ...tenants import Tenant
-from . import documents, engine
+from . import cron, documents, engine
 from .models import Model, format_date, registry
 
 # Tables in dependency order; the rest of the file's keys need special handling below.
@@ -79,6 +79,7 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
             values = {k: v for k, v in row.items() if k != "apikey"}
             engine.insert(tenant, tables["api_access"], {**values, "idapikey": key_ids[row["apikey"]]})
         _documents(tenant, data.get("documentos", []))
+        cron.run(tenant)  # the installation's cron has run today
 
 
 def _documents(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
