@@ -1,4 +1,5 @@
-"""CORS headers on the errors a resource answers."""
+"""CORS headers on the errors a resource answers, and `_like` under the collation of a new
+installation (accent- and case-insensitive)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,18 @@ def test_errors_before_the_resource_carry_none(client):
     ]
     assert [r.status_code for r in cases] == [401, 403, 400, 404]
     assert [_cors(r) for r in cases] == [{}, {}, {}, {}]
+
+
+def test_like_is_accent_and_case_insensitive(client):
+    found = client.get(f"{BASE}/productos", headers=FULL, params={"filter[descripcion_like]": "cafe"}).json()
+    assert [p["referencia"] for p in found] == ["CAFE-1KG"]  # "Café en grano 1 kg"
+    found = client.get(f"{BASE}/clientes", headers=FULL, params={"filter[nombre_like]": "LOPEZ GARCIA"}).json()
+    assert [c["nombre"] for c in found] == ["María López García"]
+    found = client.get(f"{BASE}/ciudades", headers=FULL, params={"filter[ciudad_like]": "abadin", "limit": 0}).json()
+    assert "Abadín" in {c["ciudad"] for c in found}
+    # the other direction: an accented pattern finds unaccented text
+    found = client.get(f"{BASE}/pais", headers=FULL, params={"filter[nombre_like]": "espáña"}).json()
+    assert [p["codpais"] for p in found] == ["ESP"]
+    # wildcards still count characters of the folded text
+    found = client.get(f"{BASE}/pais", headers=FULL, params={"filter[nombre_like]": "esp_na"}).json()
+    assert [p["codpais"] for p in found] == ["ESP"]

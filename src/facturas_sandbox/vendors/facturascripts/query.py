@@ -2,13 +2,15 @@
 
 `filter[key]=value` with operator suffixes, `operation[key]=OR`, `sort[field]=ASC|DESC`,
 `limit`/`offset`. Comparisons follow SQL: a NULL column matches no comparison but IS NULL,
-and AND binds tighter than OR. `_like` is matched by a small wildcard matcher: user input
-is never compiled into a regular expression.
+and AND binds tighter than OR. `_like` is matched by a small wildcard matcher, accent- and
+case-insensitive as the collation of a new installation: user input is never compiled into a
+regular expression.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -137,10 +139,17 @@ def _sort_columns(model: Model, sort: dict[str, str], bad: list[str]) -> list[tu
 
 
 # -- evaluation ---------------------------------------------------------------------------------
+def fold(text: str) -> str:
+    """Text as an accent- and case-insensitive collation compares it (MySQL's default for a
+    new installation, utf8mb4_unicode_ci): `Café` and `cafe`, `ÑANDÚ` and `nandu` are equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def like(text: str, pattern: str) -> bool:
-    """SQL LIKE (case-insensitive): `%` any run, `_` one character. Greedy two-pointer match
+    """SQL LIKE under that collation: `%` any run, `_` one character. Greedy two-pointer match
     with backtracking to the last `%`; linear in practice, never a regex."""
-    text, pattern = text.lower(), pattern.lower()
+    text, pattern = fold(text), fold(pattern)
     t = p = 0
     star_p, star_t = -1, 0
     while t < len(text):
