@@ -247,13 +247,19 @@ def test_editing_lines_and_changing_state_move_stock(client):
 
 
 def test_selling_more_than_the_stock_is_refused_unless_the_product_allows_it(client):
+    # The wizard leaves "sell without stock" ticked: a new installation's products allow it.
+    assert json.loads(get(client, "settings", **{"filter[name]": "default"})[0]["properties"])["ventasinstock"] is True
+    (variant,) = get(client, "variantes", **{"filter[referencia]": "LIBRO-FISCAL"})
+    product = f"{BASE}/productos/{variant['idproducto']}"
+    assert client.get(product, headers=FULL).json()["ventasinstock"] is True
+    ok(client.put(product, headers=FULL, data={"ventasinstock": "0"}))
     available = _stock(client, "LIBRO-FISCAL")["cantidad"]
     r = crear(client, lines=[{"referencia": "LIBRO-FISCAL", "cantidad": available + 1}])
     assert r.status_code == 422 and "not-enough-stock" in r.json()["message"]
     assert _stock(client, "LIBRO-FISCAL")["cantidad"] == available  # nothing was kept
-    (variant,) = get(client, "variantes", **{"filter[referencia]": "LIBRO-FISCAL"})
-    ok(client.put(f"{BASE}/productos/{variant['idproducto']}", headers=FULL, data={"ventasinstock": "1"}))
-    ok(crear(client, lines=[{"referencia": "LIBRO-FISCAL", "cantidad": available + 1}]))
+    ok(crear(client, lines=[{"referencia": "LIBRO-FISCAL", "cantidad": available}]))  # all of it is fine
+    ok(client.put(product, headers=FULL, data={"ventasinstock": "1"}))
+    ok(crear(client, lines=[{"referencia": "LIBRO-FISCAL", "cantidad": 1}]))
     assert _stock(client, "LIBRO-FISCAL")["cantidad"] == -1
 
 

@@ -57,15 +57,16 @@ CSV_TABLES = (
     "roles",
     "roles_access",
 )
-# The wizard's answers for the demo company (Wizard::saveStep1/2/3 with its defaults): the
-# country and warehouse, the default tax and payment method of its selects, selling without
-# stock unticked, the employee role as default, the API enabled (the sandbox is an API).
+# The wizard's answers for the demo company (Wizard::saveStep1/2/3 with its form's defaults):
+# the country and warehouse, selling without stock ticked (Wizard-2's checkbox is checked
+# while the setting is unset), the employee role as default, the API enabled (the sandbox is
+# an API). The default tax and payment method come from default.json, as its selects show them.
 WIZARD_DEFAULTS: dict[str, Any] = {
     "codpais": "ESP",
     "homepage": "Root",
     "codalmacen": "ALG",
     "idempresa": 1,
-    "ventasinstock": False,
+    "ventasinstock": True,
     "codrole": "employee",
     "enable_api": True,
 }
