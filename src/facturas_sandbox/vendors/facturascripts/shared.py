@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +110,9 @@ class Overlay:
         else:
             candidates = self.all()
         return [doc for doc in candidates if all(doc.get(f) == v for f, v in equals.items())]
+
+    def search(self, predicate: Callable[[Mapping[str, Any]], bool]) -> list[dict[str, Any]]:
+        return [doc for doc in self.all() if predicate(doc)]
 
     # -- writes -----------------------------------------------------------------------------
     def insert(self, doc: Mapping[str, Any]) -> dict[str, Any]:
