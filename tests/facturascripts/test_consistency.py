@@ -366,3 +366,46 @@ def test_an_invoice_dated_before_the_last_of_its_series_is_refused(client):
         ).status_code
         == 200
     )
+
+
+# -- what a client writes into the data the rules read never breaks them -----------------------------
+def test_settings_terms_and_sequences_a_client_corrupts_are_refused_or_ignored(client):
+    # settings whose values do not fit: the defaults fall back to the columns' own
+    current = json.loads(get(client, "settings", **{"filter[name]": "default"})[0]["properties"])
+    garbage = json.dumps(
+        {**current, "codalmacen": {"x": 1}, "idempresa": "abc", "codimpuesto": ["IVA21"], "codpago": 7}
+    )
+    ok(client.put(f"{BASE}/settings/default", headers=FULL, data={"properties": garbage}))
+    ok(client.put(f"{BASE}/settings/email", headers=FULL, data={"properties": "not json"}))
+    created = crear(client, codalmacen="ALG", codpago="CONT", codserie="A")
+    assert created.status_code == 200, created.text
+    # a line that names no tax: the setting names none that exists, so it has none
+    no_tax = ok(crear(client, lines=[{"descripcion": "x", "pvpunitario": 10}], codalmacen="ALG"))["lines"][0]
+    assert (no_tax["codimpuesto"], no_tax["iva"]) == (None, 0)
+    ok(client.put(f"{BASE}/settings/default", headers=FULL, data={"properties": json.dumps(current)}))
+    # payment terms beyond the calendar leave the due date at the invoice date; negative ones are refused
+    r = client.put(f"{BASE}/formapagos/TRANS", headers=FULL, data={"plazovencimiento": "999999999"})
+    assert r.status_code == 200
+    doc = ok(crear(client, code=TRANSFER_CUSTOMER, fecha=TODAY_DMY))["doc"]
+    assert receipts_of(client, doc)[0]["vencimiento"] == TODAY_DMY
+    r = client.put(f"{BASE}/formapagos/TRANS", headers=FULL, data={"plazovencimiento": "-1"})
+    assert r.status_code == 400 and "number-expiration-invalid" in r.json()["error"]
+    # a sequence may not pad numbers beyond 10 digits, nor run past its column
+    (sequence,) = get(client, "secuenciadocumentos", **{"filter[tipodoc]": "FacturaCliente", "filter[codserie]": "A"})
+    url = f"{BASE}/secuenciadocumentos/{sequence['idsecuencia']}"
+    r = client.put(url, headers=FULL, data={"longnumero": "999999999", "patron": "F{0NUM}"})
+    assert r.status_code == 400 and "longnumero" in r.json()["error"]
+    ok(client.put(url, headers=FULL, json={"numero": 2147483647}))  # a JSON body reaches the int32 limit
+    r = crear(client)
+    assert r.status_code == 422 and "no tiene más números" in r.json()["message"]
+    # a quantity with more digits than the stock's rounding holds is kept as the double it is
+    from decimal import Decimal
+
+    from facturas_sandbox.vendors.facturascripts import stock
+
+    assert stock._n(Decimal("1e40")) == 1e40
+    assert (
+        crear(client, lines=[{"referencia": "TORNILLO-M6", "cantidad": 123456789012.5}], codserie="S").status_code
+        == 200
+    )
+    assert _stock(client, "TORNILLO-M6")["cantidad"] < -123456788000

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...tenants import Tenant
 from . import settings
-from .models import Model, format_date, format_datetime
+from .models import InvalidValue, Model, format_date, format_datetime, php_truthy
 
 Clear = Callable[[Tenant, Model], dict[str, Any]]
 _SALES = ("facturaclientes", "albaranclientes", "pedidoclientes", "presupuestoclientes")
@@ -151,7 +151,7 @@ def _product(tenant: Tenant, m: Model) -> dict[str, Any]:
         "secompra": True,
         "sevende": True,
         "stockfis": 0,
-        "ventasinstock": bool(settings.default(tenant, "ventasinstock", True)),
+        "ventasinstock": php_truthy(settings.default(tenant, "ventasinstock", True)),
     }
 
 
@@ -204,5 +204,10 @@ def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     if rule is None:
         return
     for name, value in rule(tenant, m).items():
-        if name in m.columns:
-            record[name] = value
+        column = m.columns.get(name)
+        if column is None:
+            continue
+        try:
+            record[name] = column.coerce(value)
+        except InvalidValue:
+            continue  # a setting that does not fit the column leaves the column's default

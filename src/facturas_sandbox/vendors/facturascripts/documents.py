@@ -342,12 +342,12 @@ def _insert(
     """Number, save header and lines and (invoices) the receipts, in one transaction."""
     with tenant.store.transaction():
         header["codejercicio"] = ensure_exercise(tenant, parse_date(header["fecha"]))
-        sequences.assign(tenant, doc, header)
         status = default_status(tenant, doc) or {}
         if status:
             header["idestado"] = status["idestado"]
             header["editable"] = bool(status.get("editable"))
         try:
+            sequences.assign(tenant, doc, header)
             saved = engine.insert(tenant, engine.model(doc.header), header)
             saved_lines = []
             for order, line in enumerate(lines):

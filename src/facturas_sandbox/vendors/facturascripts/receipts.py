@@ -56,6 +56,13 @@ def _number(value: Decimal) -> int | float:
 def add_period(day: date, amount: int, unit: str) -> date:
     """PHP's strtotime("<date> +N <unit>"): a month past the end of the shorter month overflows
     into the next one (31-01 +1 months is 03-03), as the real server computes due dates."""
+    try:
+        return _add_period(day, amount, unit)
+    except (OverflowError, ValueError):
+        return day  # beyond the calendar: strtotime() fails and the date stays
+
+
+def _add_period(day: date, amount: int, unit: str) -> date:
     unit = unit.lower().rstrip("s")
     if unit == "day":
         return day + timedelta(days=amount)

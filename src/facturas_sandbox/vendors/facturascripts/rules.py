@@ -31,7 +31,7 @@ def new_apikey() -> str:
 
 
 def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
-    from . import document_rules, parties, receipts, stock
+    from . import document_rules, engine, parties, receipts, sequences, stock
 
     now = tenant.clock.now()
     resource = m.resource
@@ -55,6 +55,11 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
         receipts.before_save(tenant, m, record, previous)
     if resource == "stocks":
         stock.before_save(tenant, m, record, previous)
+    if resource == "secuenciadocumentos":
+        sequences.before_save(record)
+    if resource == "formapagos" and (record.get("plazovencimiento") or 0) < 0:
+        # FormaPago::test()
+        raise engine.SaveError(["number-expiration-invalid: El plazo de vencimiento no puede ser negativo"])
     if resource == "attachedfiles":
         _attached_file(tenant, m, record, previous)
     if resource == "productoimagenes":

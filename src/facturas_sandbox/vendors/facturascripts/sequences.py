@@ -29,8 +29,27 @@ PATTERNS = {
 }
 
 
+MAX_NUMBER = 2**31 - 1  # the integer column `numero` of the sequence
+LONGNUMERO = "longnumero-must-be-between-1-and-10: La longitud del número debe estar entre 1 y 10"
+OUT_OF_NUMBERS = "La secuencia {patron} no tiene más números"
+
+
+def before_save(record: dict[str, Any]) -> None:
+    """SecuenciaDocumento::test(): the start is at least 1, the next number not before it, and
+    a padded number between 1 and 10 digits."""
+    from . import engine
+
+    if not record.get("inicio") or record["inicio"] < 1:
+        record["inicio"] = 1
+    if record["inicio"] > (record.get("numero") or 0):
+        record["numero"] = record["inicio"]
+    if not 1 <= (record.get("longnumero") or 0) <= 10:
+        raise engine.SaveError([LONGNUMERO])
+
+
 def code(pattern: str, header: dict[str, Any], number: int, length: int) -> str:
     """CodePatterns::trans for the placeholders of the core's default patterns."""
+    length = min(max(length, 1), 10)
     exercise = str(header.get("codejercicio") or "")
     return (
         pattern.replace("{EJE}", exercise)
@@ -96,6 +115,8 @@ def assign(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> None:
         codigo=code(row["patron"], header, number, length)
     ):
         number += 1  # a number a client gave a document by hand
+    if number >= MAX_NUMBER:
+        raise engine.SaveError([OUT_OF_NUMBERS.format(patron=row["patron"])])
     header["numero"] = str(number)
     header["codigo"] = code(row["patron"], header, number, length)
     engine.update(tenant, engine.model("secuenciadocumentos"), row, {"numero": number + 1})

@@ -20,6 +20,7 @@ def group(tenant: Tenant, name: str) -> dict[str, Any]:
 
 
 def default(tenant: Tenant, key: str, fallback: Any = None) -> Any:
-    """Tools::settings('default', key, fallback)."""
+    """Tools::settings('default', key, fallback); only a plain value counts (a client may have
+    written anything into the settings' text)."""
     value = group(tenant, "default").get(key)
-    return fallback if value is None else value
+    return fallback if value is None or not isinstance(value, (str, int, float, bool)) else value

@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...domain.money import to_decimal
@@ -32,7 +32,10 @@ def _d(value: Any) -> Decimal:
 
 
 def _n(value: Decimal) -> int | float:
-    value = value.quantize(_THREE)
+    try:
+        value = value.quantize(_THREE)  # Stock::test(): three decimals
+    except InvalidOperation:
+        return float(value)  # too many digits to round: stored as the double it is
     return int(value) if value == value.to_integral_value() else float(value)
 
 
