@@ -18,7 +18,9 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
+from ...credentials import CredentialTaken
 from ...errors import ApiError
+from ...responses import add_warning
 from ...tenants import Tenant
 from ..base import Secret
 
@@ -28,6 +30,13 @@ INVALID_KEY = "Clave de API no válida"
 FORBIDDEN = "Prohibido"
 MAX_INCIDENTS = 5
 INCIDENT_WINDOW = 600.0
+KEY_ROLE = "apikey"
+# The secret is hidden in every answer, so the refusal names the column, never the value.
+DUPLICATE_KEY = "Ya existe una clave de API con ese valor (apikey)"
+DUPLICATE_KEY_WARNING = (
+    "apikey: a real FacturaScripts installation saves a second key with the same value; the sandbox "
+    "refuses any value that is already a credential anywhere in it, since each key names one tenant"
+)
 METHOD_FLAGS = {"GET": "allowget", "POST": "allowpost", "PUT": "allowput", "PATCH": "allowput", "DELETE": "allowdelete"}
 
 
@@ -75,44 +84,33 @@ def security_error(status: int, message: str) -> ApiError:
 
 
 # -- key records ---------------------------------------------------------------------------------
-def _sandbox() -> Any:
-    # Outside a request (seeding a tenant) there is nothing to index yet: the tenant's
-    # credentials are indexed by the registry, other keys when the first request comes.
-    from ...responses import current_sandbox
-
-    try:
-        return current_sandbox()
-    except (LookupError, RuntimeError, KeyError):
-        return None
-
-
-def register_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
-    sandbox = _sandbox()
-    if sandbox is not None and record.get("apikey"):
-        sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
-
-
-def unregister_key(record: Mapping[str, Any]) -> None:
-    sandbox = _sandbox()
-    if sandbox is not None and record.get("apikey"):
-        sandbox.tenants.unregister_secret(API, record["apikey"])
-
-
-_indexed: set[int] = set()
-
-
-def _index_runtime_keys(sandbox: Any) -> None:
-    # Keys created through the API live only in the tenants' stores: index them once per process.
-    if id(sandbox) in _indexed:
-        return
+def stored_keys(tenant: Tenant) -> list[Secret]:
+    """The keys in a tenant's `apikeyes` (its own credentials and those clients created)."""
     from . import engine
 
-    keys = engine.model("apikeyes")
-    for tenant in sandbox.tenants.all():
-        for record in engine.collection(tenant.store, keys).all():
-            if record.get("apikey"):
-                sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
-    _indexed.add(id(sandbox))
+    keys = engine.collection(tenant.store, engine.model("apikeyes")).all()
+    return [Secret(record["apikey"], KEY_ROLE) for record in keys if record.get("apikey")]
+
+
+def claim_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
+    """A new `apikeyes` row's secret becomes the tenant's, unless it exists anywhere in the
+    sandbox: then the save fails, as a save breaking a unique column fails."""
+    from . import engine
+
+    try:
+        # Claiming a value the tenant holds is harmless (seeding its own keys); a second row
+        # holding it is not.
+        if len(engine.collection(tenant.store, engine.model("apikeyes")).find(apikey=record["apikey"])) > 1:
+            raise CredentialTaken(API)
+        tenant.secrets.claim(API, Secret(record["apikey"], KEY_ROLE))
+    except CredentialTaken:
+        add_warning(DUPLICATE_KEY_WARNING)
+        raise engine.SaveError([DUPLICATE_KEY]) from None
+
+
+def release_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
+    if record.get("apikey"):
+        tenant.secrets.release(API, record["apikey"])
 
 
 def key_record(tenant: Tenant, token: str) -> dict[str, Any] | None:
@@ -155,7 +153,6 @@ def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str
     if not token:
         INCIDENTS.add(ip)
         raise security_error(401, INVALID_KEY)
-    _index_runtime_keys(sandbox)
     found = sandbox.tenants.resolve(API, token)
     key = key_record(found[0], token) if found else None
     if found is None or key is None or not key.get("enabled"):
