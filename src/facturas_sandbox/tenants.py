@@ -60,6 +60,11 @@ class Tenant:
         return bool(self.record.get("demo"))
 
     @property
+    def incident_ban(self) -> bool:
+        """False: this tenant's requests are never banned (bans.py)."""
+        return self.record.get("incident_ban", True) is not False
+
+    @property
     def clock(self) -> Clock:
         return Clock.from_record(self.record.get("clock"))
 
@@ -79,6 +84,7 @@ class Tenant:
             "name": self.name,
             "plan": self.plan,
             "demo": self.demo,
+            "incident_ban": self.incident_ban,
             "created": self.record.get("created"),
             "clock": {"now": self.clock.now().isoformat(), **self.clock.to_record()},
         }
