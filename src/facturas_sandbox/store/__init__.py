@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Backend, Collection, Conflict, Document, StoreError, TenantStore
+from .base import Backend, Collection, Conflict, Document, StoreError, TenantDropped, TenantStore
 
 
 def open_backend(data_dir: Path | None, *, fsync: bool = False) -> Backend:
@@ -14,4 +14,13 @@ def open_backend(data_dir: Path | None, *, fsync: bool = False) -> Backend:
     return TinyDBBackend(data_dir, fsync=fsync)
 
 
-__all__ = ["Backend", "Collection", "Conflict", "Document", "StoreError", "TenantStore", "open_backend"]
+__all__ = [
+    "Backend",
+    "Collection",
+    "Conflict",
+    "Document",
+    "StoreError",
+    "TenantDropped",
+    "TenantStore",
+    "open_backend",
+]

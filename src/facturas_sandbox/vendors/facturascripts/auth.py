@@ -20,7 +20,7 @@ from starlette.datastructures import Headers
 
 from ...bans import UNATTRIBUTED
 from ...credentials import CredentialTaken
-from ...errors import ApiError
+from ...errors import TENANT_DELETED, ApiError
 from ...responses import add_warning
 from ...tenants import Tenant
 from ..base import Secret
@@ -147,6 +147,8 @@ def translate_error(error: ApiError, scope: Mapping[str, Any]) -> ApiError:
     """Connexion's own 401 (no key header at all) as the real server answers it."""
     if error.origin != "security" or error.code == "security":
         return error
+    if error.code == TENANT_DELETED:
+        return security_error(401, INVALID_KEY)  # the client did nothing wrong: no incident
     if error.status == 401:
         sandbox = scope["sandbox"]
         return refusal(sandbox, sandbox.client_address.of(scope), None, 401, INVALID_KEY)
