@@ -131,8 +131,7 @@ class Tenants:
         with self._lock:
             tenant_id = tenant_id or "t" + secrets.token_hex(8)
             try:
-                admin_token = DEMO_ADMIN_TOKEN if demo else new_secret("sbx_admin_", 24)
-                self.credentials.claim(CONTROL_PLANE, tenant_id, Secret(admin_token, ADMIN_ROLE))
+                admin_token = self._mint_admin_token(tenant_id, demo)
                 record = {
                     "id": tenant_id,
                     "name": name or tenant_id,
@@ -233,6 +232,16 @@ class Tenants:
         self._tenants[tenant.id] = tenant
         self._claim_credentials(tenant)
         return tenant
+
+    def _mint_admin_token(self, tenant_id: str, demo: bool) -> str:
+        for _ in range(1 if demo else MAX_DRAWS):
+            token = DEMO_ADMIN_TOKEN if demo else new_secret("sbx_admin_", 24)
+            try:
+                self.credentials.claim(CONTROL_PLANE, tenant_id, Secret(token, ADMIN_ROLE))
+            except CredentialTaken:
+                continue
+            return token
+        raise CredentialTaken(CONTROL_PLANE)
 
     def _mint(self, vendor: Vendor, tenant_id: str, demo: bool) -> dict[str, Any]:
         """New credentials of one API, claimed for the tenant; drawn again on a collision."""

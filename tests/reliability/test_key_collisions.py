@@ -340,3 +340,22 @@ def test_a_reset_frees_the_keys_clients_created_and_keeps_the_tenants_own(
     assert client.get(f"{FS}/clientes", headers=fs_headers(created_at_run_time)).status_code == 401
     assert_opens_own_tenant(client, theirs, attacker["credentials"]["facturascripts"]["token"])
     assert new_key(client, attacker["credentials"]["facturascripts"]["token"], created_at_run_time).status_code == 200
+
+
+def test_a_minted_admin_token_that_collides_is_drawn_again(
+    client: TestClient, victim: dict[str, Any], monkeypatch: Any
+) -> None:
+    from facturas_sandbox import tenants
+
+    real = tenants.new_secret
+    draws = [victim["admin_token"]]
+    monkeypatch.setattr(tenants, "new_secret", lambda prefix, n=16: draws.pop() if draws else real(prefix, n))
+    created = client.post("/_sandbox/tenants", json={"name": "unlucky admin"})
+    assert created.status_code == 201, created.text
+    unlucky = created.json()
+    try:
+        assert not draws and unlucky["admin_token"] != victim["admin_token"]
+        mine = client.get("/_sandbox/tenants", headers=bearer(victim["admin_token"])).json()["data"]
+        assert [t["id"] for t in mine] == [victim["id"]]
+    finally:
+        client.delete(f"/_sandbox/tenants/{unlucky['id']}", headers=bearer(unlucky["admin_token"]))
