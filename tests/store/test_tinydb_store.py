@@ -158,3 +158,12 @@ def test_concurrent_threads_never_share_or_skip_a_number() -> None:
         t.join()
     assert sorted(seen) == list(range(1, 1601))
     assert store.collection("invoices").count() == 1600
+
+
+
+def test_tenant_ids_lists_each_tenant_once_before_and_after_its_first_snapshot(tmp_path: Path) -> None:
+    backend = open_backend(tmp_path)
+    backend.tenant("t1").collection("things").insert({"id": "a"})  # only t1.wal so far
+    backend.tenant("t2").collection("things").insert({"id": "a"})
+    backend.tenant("t2").storage.snapshot()  # t2.json and t2.wal
+    assert backend.tenant_ids() == ["t1", "t2"]

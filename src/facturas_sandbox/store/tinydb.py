@@ -275,7 +275,8 @@ class TinyDBBackend:
     def tenant_ids(self) -> list[str]:
         if self.data_dir is None:
             return [t for t in self._stores if t != "_system"]
-        return sorted(p.stem for p in (self.data_dir / "tenants").glob("*.json*") if p.suffix in (".json", ".wal"))
+        # A tenant is its log until the first snapshot, and both afterwards: count it once.
+        return sorted({p.stem for p in (self.data_dir / "tenants").iterdir() if p.suffix in (".json", ".wal")})
 
     def files_dir(self, tenant_id: str) -> Path:
         """Where a tenant's uploaded and generated files live (in memory mode: a temp dir)."""
