@@ -6,9 +6,10 @@
 The server is Debian's `postgresql` package run from a temporary directory: `initdb`, then
 `pg_ctl start` on a free loopback port with its socket in that directory, never the system
 cluster. PostgreSQL refuses to run as root, so as root the directory is handed to the
-`postgres` user and every server command runs through `runuser`. Durability is switched off
-(`fsync=off`): the data is thrown away with the directory, and a test that kills the server
-wants it gone fast (`pg_ctl stop -m immediate`).
+`postgres` user and every server command runs through `runuser`. The disk is never
+synced (`fsync=off`: the data is thrown away with the directory), but every commit is written
+before it is acknowledged, so a test may stop the server abruptly (`stop()`, `-m immediate`:
+a crash) and start it again with every acknowledged write in place.
 """
 
 from __future__ import annotations
@@ -98,7 +99,6 @@ class TestPostgres:
                 f"-k {self.directory}",
                 "-c listen_addresses=127.0.0.1",
                 "-c fsync=off",
-                "-c synchronous_commit=off",
                 "-c full_page_writes=off",
                 "-c max_connections=200",
             )
