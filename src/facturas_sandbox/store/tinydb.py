@@ -18,7 +18,8 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from .base import Conflict, Document, StoreError
+from .base import Conflict, Document, StoreError, TenantDropped
+from .tinydb_query import TinyFilesMixin, TinyQueryMixin
 from .wal import Op, WalStorage
 
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -34,7 +35,7 @@ def clone(value: Any) -> Any:
     return value
 
 
-class TinyCollection:
+class TinyCollection(TinyQueryMixin):
     def __init__(self, store: TinyTenantStore, name: str, key: str) -> None:
         self.name = name
         self.key = key
@@ -168,6 +169,7 @@ class TinyTenantStore:
         self._depth = 0
         self._ops: list[Op] = []
         self._undo: list[tuple[TinyCollection, str, Document | None]] = []
+        self.dropped = False  # set by TinyDBBackend.drop: a write that comes later is refused
 
     def collection(self, name: str, *, key: str = "id", indexes: tuple[str, ...] = ()) -> TinyCollection:
         with self.lock:
@@ -182,6 +184,10 @@ class TinyTenantStore:
     def transaction(self) -> Iterator[None]:
         """Serialise this tenant's writers; make the enclosed writes durable together or undo them."""
         with self.lock:
+            if self.dropped:
+                # A request that got its tenant before the tenant was deleted: its write must
+                # not land in a store nobody will read again (nor recreate its files).
+                raise TenantDropped(self.tenant_id)
             self._depth += 1
             try:
                 yield
@@ -241,7 +247,7 @@ class TinyTenantStore:
         self._ops.clear()
 
 
-class TinyDBBackend:
+class TinyDBBackend(TinyFilesMixin):
     """Tenants as TinyDB databases under `<data_dir>/tenants/`, or all in memory."""
 
     def __init__(self, data_dir: Path | None, *, fsync: bool = False) -> None:
@@ -262,9 +268,13 @@ class TinyDBBackend:
             return store
 
     def drop(self, tenant_id: str) -> None:
+        """Delete a tenant's data. A write in progress finishes first (it holds the tenant's
+        lock); every later write of that store raises TenantDropped."""
         with self._lock:
             store = self._stores.pop(tenant_id, None)
         if store is not None:
+            with store.lock:
+                store.dropped = True
             store.close()
         path = self._path(tenant_id)
         if path is not None:
@@ -275,7 +285,8 @@ class TinyDBBackend:
     def tenant_ids(self) -> list[str]:
         if self.data_dir is None:
             return [t for t in self._stores if t != "_system"]
-        return sorted(p.stem for p in (self.data_dir / "tenants").glob("*.json*") if p.suffix in (".json", ".wal"))
+        # A tenant is its log until the first snapshot, and both afterwards: count it once.
+        return sorted({p.stem for p in (self.data_dir / "tenants").iterdir() if p.suffix in (".json", ".wal")})
 
     def files_dir(self, tenant_id: str) -> Path:
         """Where a tenant's uploaded and generated files live (in memory mode: a temp dir)."""

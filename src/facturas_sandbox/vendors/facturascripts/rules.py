@@ -132,7 +132,7 @@ def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     if resource == "stocks":
         stock.after_save(tenant, record)
     if resource == "apikeyes":
-        auth.register_key(tenant, record)
+        auth.claim_key(tenant, record)
 
 
 def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
@@ -173,7 +173,7 @@ def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     if m.resource == "stocks":
         stock.after_save(tenant, record)
     if m.resource == "apikeyes":
-        auth.unregister_key(record)
+        auth.release_key(tenant, record)
     if m.resource == "attachedfiles":
         from . import files
 
