@@ -198,3 +198,21 @@ def test_a_duplicate_of_a_shared_row_is_refused(client):
     r = client.post(f"{BASE}/pais", headers=FULL, data={"codpais": "ESP", "nombre": "Otra España"})
     assert (r.status_code, r.json()["error"]) == (400, "Registro duplicado")
     assert client.get(f"{BASE}/pais/ESP", headers=FULL).json()["nombre"] == "España"
+
+
+def test_shared_rows_answer_store_queries_with_the_tenants_changes(client):
+    from facturas_sandbox.store.query import Field, Kind, Like, Order, Query
+
+    tenant = client.app.sandbox.tenants.get("demo")
+    provinces = engine.collection(tenant.store, engine.model("provincias"))
+    assert client.put(f"{BASE}/provincias/5", headers=FULL, data={"provincia": "Ávila (editada)"}).status_code == 200
+    page = provinces.query(
+        Query(
+            where=Like(Field("provincia", Kind.TEXT), "%avila%"),
+            order=(Order(Field("idprovincia", Kind.NUMBER), descending=True),),
+            limit=1,
+            count=True,
+        )
+    )
+    # accents and case ignored, the tenant's own edit seen instead of the installation's row
+    assert (page.total, [p["provincia"] for p in page.documents]) == (1, ["Ávila (editada)"])

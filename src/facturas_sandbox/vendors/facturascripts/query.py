@@ -10,13 +10,13 @@ regular expression.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...store import query as store_query
 from .models import Column, InvalidValue, Model
 
 _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)?$")
@@ -139,35 +139,11 @@ def _sort_columns(model: Model, sort: dict[str, str], bad: list[str]) -> list[tu
 
 
 # -- evaluation ---------------------------------------------------------------------------------
-def fold(text: str) -> str:
-    """Text as an accent- and case-insensitive collation compares it (MySQL's default for a
-    new installation, utf8mb4_unicode_ci): `Café` and `cafe`, `ÑANDÚ` and `nandu` are equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def like(text: str, pattern: str) -> bool:
-    """SQL LIKE under that collation: `%` any run, `_` one character. Greedy two-pointer match
-    with backtracking to the last `%`; linear in practice, never a regex."""
-    text, pattern = fold(text), fold(pattern)
-    t = p = 0
-    star_p, star_t = -1, 0
-    while t < len(text):
-        if p < len(pattern) and (pattern[p] == "_" or (pattern[p] != "%" and pattern[p] == text[t])):
-            t += 1
-            p += 1
-        elif p < len(pattern) and pattern[p] == "%":
-            star_p, star_t = p, t
-            p += 1
-        elif star_p >= 0:
-            p = star_p + 1
-            star_t += 1
-            t = star_t
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == "%":
-        p += 1
-    return p == len(pattern)
+    """SQL LIKE under the collation of a new installation (MySQL's utf8mb4_unicode_ci): accents
+    and case ignored (`cafe` finds `Café`), `%` any run, `_` one character; the store's folding
+    and matcher, never a regex."""
+    return store_query.like(store_query.fold(text), store_query.fold(pattern))
 
 
 _SQL_FALSE = {"false", "f", "0", "no", "n", "off"}

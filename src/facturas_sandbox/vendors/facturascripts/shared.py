@@ -20,6 +20,8 @@ from typing import Any
 
 from ...contracts import fixtures_dir
 from ...store import Collection, Conflict, TenantStore
+from ...store import query as store_query
+from ...store.query import Page, Query
 from .models import Model, registry
 
 FOLDER = "facturascripts"
@@ -110,6 +112,12 @@ class Overlay:
         else:
             candidates = self.all()
         return [doc for doc in candidates if all(doc.get(f) == v for f, v in equals.items())]
+
+    def query(self, query: Query) -> Page:
+        """`Collection.query` with the store's reference semantics, over the merged rows."""
+        found = store_query.sort([doc for doc in self.all() if store_query.matches(query.where, doc)], query.order)
+        end = None if query.limit is None else query.offset + query.limit
+        return Page(found[query.offset : end], len(found) if query.count else None)
 
     def search(self, predicate: Callable[[Mapping[str, Any]], bool]) -> list[dict[str, Any]]:
         return [doc for doc in self.all() if predicate(doc)]
