@@ -10,7 +10,7 @@ import zlib
 import openpyxl
 import pytest
 
-from .conftest import BASE, FULL
+from .conftest import BASE, FULL, TODAY_DMY
 
 # Customer 5 is in the Recargo regime; customer 1 in the General one (fixtures/facturascripts.json).
 RECARGO_CUSTOMER, GENERAL_CUSTOMER = "5", "1"
@@ -263,7 +263,7 @@ def test_rectificativa_partial_and_full(client):
     ]
     created = crear(client, lines=lines).json()
     original, (line_a, _) = created["doc"], created["lines"]
-    form = {"idfactura": str(original["idfactura"]), "fecha": "21-11-2026", f"refund_{line_a['idlinea']}": "1"}
+    form = {"idfactura": str(original["idfactura"]), "fecha": TODAY_DMY, f"refund_{line_a['idlinea']}": "1"}
     r = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data=form)
     assert r.status_code == 200, r.text
     refund = r.json()
@@ -276,16 +276,16 @@ def test_rectificativa_partial_and_full(client):
     full = client.post(
         f"{BASE}/crearFacturaRectificativaCliente",
         headers=FULL,
-        data={"idfactura": str(original["idfactura"]), "fecha": "21-11-2026", "codserie": "R"},
+        data={"idfactura": str(original["idfactura"]), "fecha": TODAY_DMY, "codserie": "R"},
     ).json()
     assert full["doc"]["total"] == -133.1 and full["doc"]["codigo"].startswith("F2026R")
     again = client.put(
         f"{BASE}/crearFacturaRectificativaCliente",
         headers=FULL,
-        data={"idfactura": str(refund["doc"]["idfactura"]), "fecha": "21-11-2026"},
+        data={"idfactura": str(refund["doc"]["idfactura"]), "fecha": TODAY_DMY},
     )
     assert again.status_code == 400
-    missing = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data={"fecha": "21-11-2026"})
+    missing = client.post(f"{BASE}/crearFacturaRectificativaCliente", headers=FULL, data={"fecha": TODAY_DMY})
     assert missing.json() == {"status": "error", "message": "idfactura field is required"}
 
 

@@ -18,7 +18,7 @@ from PIL import Image
 
 from facturas_sandbox.vendors.facturascripts import plugins
 
-from .conftest import BASE, FULL
+from .conftest import BASE, FULL, TODAY_DMY
 
 API = BASE.removesuffix("/3")
 CUSTOMER_DOCS = ("FacturaCliente", "AlbaranCliente", "PedidoCliente", "PresupuestoCliente")
@@ -140,7 +140,7 @@ def test_create_rectificative_invoice(client):
     r = client.post(
         f"{BASE}/crearFacturaRectificativaCliente",
         headers=FULL,
-        data={"idfactura": str(original["idfactura"]), "fecha": "21-11-2026"},
+        data={"idfactura": str(original["idfactura"]), "fecha": TODAY_DMY},
     )
     assert r.status_code == 200, r.text
     assert (r.json()["doc"]["codigorect"], r.json()["doc"]["total"]) == (original["codigo"], -original["total"])

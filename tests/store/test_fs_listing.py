@@ -4,8 +4,7 @@
 `limit`/`offset` map onto `store.query` (the blueprint for moving the list handler onto
 `Collection.query`). Every case of the list engine's own tests, and generated combinations,
 run through `query.run` on the rows and through `Collection.query` on both backends.
-Deliberate difference: the store's LIKE also ignores accents (MySQL's default collation
-does), so the generated patterns here carry no accents where the two would differ.
+Both ignore accents and case in LIKE, as MySQL's default collation of a new installation does.
 """
 
 from __future__ import annotations

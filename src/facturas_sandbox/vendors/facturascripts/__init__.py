@@ -33,8 +33,10 @@ class FacturaScripts:
     # Access-Control-Request-Method.
     preflight_every_options = True
     handlers = handlers
-    # The real server sends CORS headers on successful answers only (handlers add them);
-    # auth and version errors carry none, and nothing is exposed (X-Total-Count included).
+    # The real server sets its CORS headers once the key and the version pass, before the
+    # resource runs: every answer of a resource carries them, errors included (`error_response`);
+    # auth, version and unknown-resource errors carry none, and nothing is exposed
+    # (X-Total-Count included).
     cors = False
     cors_expose_headers = ""
 
@@ -85,21 +87,29 @@ class FacturaScripts:
         }
 
     def error_response(self, error: ApiError) -> Response:
+        headers = handlers.CORS_HEADERS if _answered_by_resource(error) else None
         model_body = error.extra.get("model_body")
         if model_body is not None:
             return Response(
-                handlers.dumps(model_body),
-                status_code=error.status,
-                media_type="application/json",
-                headers=handlers.CORS_HEADERS,
+                handlers.dumps(model_body), status_code=error.status, media_type="application/json", headers=headers
             )
         if error.origin in ("validation", "body") and error.status == 400:
             # Values the real server would reject on save; same shape as a model error.
-            return json_response({"error": error.message}, 400)
-        return json_response({"status": "error", "message": error.message}, error.status)
+            return json_response({"error": error.message}, 400, headers=headers)
+        return json_response({"status": "error", "message": error.message}, error.status, headers=headers)
 
     def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:
         return [f"curl -H 'X-Auth-Token: {credentials['token']}' {base_url}/3/clientes"]
+
+
+def _answered_by_resource(error: ApiError) -> bool:
+    """Whether the real server would answer this error from a resource, after ApiController
+    has set the CORS headers: not the key checks (401/403/429/409), not the version and not an
+    unknown resource (the kernel's error controllers answer those on a response of their own),
+    not a crash or the sandbox's own faults and limits."""
+    if error.origin in ("security", "server", "fault", "store", "limit"):
+        return False
+    return not (error.origin == "routing" and error.code in ("version", "not_found"))
 
 
 VENDOR = FacturaScripts()

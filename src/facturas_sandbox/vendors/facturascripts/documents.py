@@ -17,7 +17,7 @@ from typing import Any
 from ...domain.money import HUNDRED, ZERO, InvalidAmount, round_cents, to_decimal
 from ...errors import ApiError
 from ...tenants import Tenant
-from . import engine
+from . import engine, receipts, sequences, settings
 from .models import InvalidValue, format_date, parse_date, parse_time
 
 
@@ -101,10 +101,11 @@ def calculate(header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     """Line amounts and document totals, as Calculator::calculate (in place)."""
     factor = (HUNDRED - _d(header.get("dtopor1"))) / HUNDRED * (HUNDRED - _d(header.get("dtopor2"))) / HUNDRED
     groups: dict[tuple[Decimal, Decimal], dict[str, Decimal]] = {}
-    netosindto = suplidos = irpf_total = ZERO
+    netosindto = suplidos = irpf_total = totalcoste = ZERO
     irpf_rate = ZERO
     for line in lines:
         quantity, price = _d(line.get("cantidad"), "1"), _d(line.get("pvpunitario"))
+        totalcoste += quantity * _d(line.get("coste"))  # sales lines only carry a cost
         sindto = quantity * price
         total = sindto * (HUNDRED - _d(line.get("dtopor"))) / HUNDRED * (HUNDRED - _d(line.get("dtopor2"))) / HUNDRED
         line["pvpsindto"], line["pvptotal"] = _num(sindto), _num(total)
@@ -137,6 +138,9 @@ def calculate(header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
         irpf=_num(irpf_rate),
         total=_num(total),
         totaleuros=_num(total),
+        # Sales documents' margin (purchase documents have no such columns: assign drops them).
+        totalcoste=_num(totalcoste),
+        totalbeneficio=_num(round_cents(neto - totalcoste)),
     )
 
 
@@ -145,7 +149,7 @@ def _get(tenant: Tenant, resource: str, key: Any) -> dict[str, Any] | None:
     return engine.load(tenant.store, engine.model(resource), key)
 
 
-def _default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
+def default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
     states = engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
     preferred = [s for s in states if s.get("predeterminado")]
     return (preferred or states or [None])[0]
@@ -185,28 +189,43 @@ def _lines_from(value: Any) -> list[dict[str, Any]]:
     return parsed
 
 
-def _line_values(tenant: Tenant, raw: Mapping[str, Any], regime_recargo: bool, siniva: bool) -> dict[str, Any]:
+def _variant(tenant: Tenant, reference: str) -> dict[str, Any] | None:
+    """The variant a line's `referencia` names: by reference, else by barcode (getNewProductLine)."""
+    variants = engine.collection(tenant.store, engine.model("variantes"))
+    found = variants.find(referencia=reference) or variants.find(codbarras=reference)
+    return found[0] if found else None
+
+
+def _line_values(
+    tenant: Tenant, raw: Mapping[str, Any], regime_recargo: bool, siniva: bool, *, sales: bool = True
+) -> dict[str, Any]:
     line: dict[str, Any] = {"cantidad": "1", "dtopor": "0", "dtopor2": "0", "irpf": "0"}
-    codimpuesto = raw.get("codimpuesto")
+    # A new line has the default tax (BusinessDocumentLine::clear), a product line its product's.
+    codimpuesto = settings.default(tenant, "codimpuesto")
     reference = raw.get("referencia")
     if reference not in (None, ""):
-        found = engine.collection(tenant.store, engine.model("variantes")).find(referencia=str(reference))
-        if found:
-            variant = found[0]
+        variant = _variant(tenant, str(reference))
+        if variant is not None:
             product = _get(tenant, "productos", variant.get("idproducto")) or {}
             line.update(
                 referencia=variant["referencia"],
                 idproducto=variant.get("idproducto"),
                 descripcion=product.get("descripcion") or variant["referencia"],
-                pvpunitario=variant.get("precio") or 0,
+                # A sale at the variant's price, a purchase at its cost (Sales/PurchaseDocument).
+                pvpunitario=(variant.get("precio") if sales else variant.get("coste")) or 0,
             )
-            codimpuesto = codimpuesto or product.get("codimpuesto")
+            if sales:
+                line["coste"] = variant.get("coste") or 0
+            codimpuesto = product.get("codimpuesto")
         else:
             line["referencia"] = str(reference)
-    for key in LINE_KEYS:
+    for key in (*LINE_KEYS, "coste") if sales else LINE_KEYS:
         if key in raw and raw[key] is not None:
             line[key] = raw[key]
-    for key in ("cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf"):
+    if raw.get("codimpuesto") is not None:
+        # applyLineFields: a line's own codimpuesto wins; 'null' or '' leaves it without tax.
+        codimpuesto = None if raw["codimpuesto"] in ("", "null") else raw["codimpuesto"]
+    for key in ("cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf", "coste"):
         _d(line.get(key))  # refuse what is not a number
     tax = _get(tenant, "impuestos", codimpuesto) if codimpuesto not in (None, "") else None
     if codimpuesto not in (None, "") and tax is None:
@@ -238,6 +257,37 @@ HEADER_SETTABLE = (
 )
 
 
+def _retention(tenant: Tenant, party: dict[str, Any]) -> Any:
+    """Cliente::irpf(): the percentage of the party's withholding, 0 without one."""
+    retention = _get(tenant, "retenciones", party.get("codretencion")) if party.get("codretencion") else None
+    return (retention or {}).get("porcentaje") or 0
+
+
+def party_values(tenant: Tenant, doc: DocType, party: dict[str, Any]) -> dict[str, Any]:
+    """setSubject(): the party's name, tax id and terms, and its billing address (its contact)."""
+    link = "idcontactofact" if doc.customer else "idcontacto"
+    contact = _get(tenant, "contactos", party.get(link)) if party.get(link) else None
+    # Without a contact the address is a new, empty one: only its default country.
+    address = contact or {"codpais": settings.default(tenant, "codpais")}
+    values: dict[str, Any] = {
+        doc.party: party[doc.party],
+        doc.party_name: party.get("razonsocial") or party.get("nombre"),
+        "cifnif": party.get("cifnif") or "",
+        "codpago": party.get("codpago") or settings.default(tenant, "codpago"),
+        "codserie": party.get("codserie") or settings.default(tenant, "codserie"),
+        "irpf": _retention(tenant, party),
+        "operacion": party.get("operacion"),
+        **{k: address.get(k) for k in ("apartado", "ciudad", "codpais", "codpostal", "direccion", "provincia")},
+    }
+    if doc.customer:
+        values |= {
+            "codagente": party.get("codagente"),
+            "idcontactofact": contact["idcontacto"] if contact else None,
+            "idcontactoenv": party.get("idcontactoenv"),
+        }
+    return values
+
+
 def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """crear<doc>: header, lines, totals, number and receipts in one transaction."""
     party_code = form.get(doc.party)
@@ -246,7 +296,7 @@ def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[
     party = _get(tenant, doc.party_resource, party_code)
     if party is None:
         raise error(404, "customer-not-found" if doc.customer else "supplier-not-found")
-    codalmacen = form.get("codalmacen") or "ALG"
+    codalmacen = form.get("codalmacen") or settings.default(tenant, "codalmacen")
     if _get(tenant, "almacenes", codalmacen) is None:
         raise error(404, "warehouse-not-found")
     try:
@@ -259,28 +309,29 @@ def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[
     except InvalidValue as exc:
         raise error(400, str(exc)) from exc
     raw_lines = _lines_from(form.get("lineas"))
-    codserie = form.get("codserie") or party.get("codserie") or "A"
-    serie = _get(tenant, "series", codserie)
-    if serie is None:
-        raise error(422, f"Serie {codserie} no encontrada")
-    regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
-    lines = [_line_values(tenant, raw, regime_recargo, bool(serie.get("siniva"))) for raw in raw_lines]
     header: dict[str, Any] = {
-        doc.party: party_code,
-        doc.party_name: party.get("razonsocial") or party.get("nombre"),
-        "cifnif": party.get("cifnif") or "",
+        **party_values(tenant, doc, party),
         "codalmacen": codalmacen,
-        "coddivisa": "EUR",
-        "codpago": party.get("codpago") or "CONT",
-        "codserie": codserie,
+        "coddivisa": settings.default(tenant, "coddivisa"),
         "fecha": format_date(day),
         "hora": hour,
-        "idempresa": 1,
+        "idempresa": (_get(tenant, "almacenes", codalmacen) or {}).get("idempresa") or 1,
         "tasaconv": 1,
     }
     for key in HEADER_SETTABLE:
         if form.get(key) not in (None, ""):
             header[key] = form[key]
+    serie = _get(tenant, "series", header["codserie"])
+    if serie is None:
+        raise error(422, f"Serie {header['codserie']} no encontrada")
+    regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
+    siniva = bool(serie.get("siniva"))
+    lines = []
+    for raw in raw_lines:
+        line = _line_values(tenant, raw, regime_recargo, siniva, sales=doc.customer)
+        if raw.get("irpf") is None:
+            line["irpf"] = header["irpf"]  # getNewLine(): the document's (the party's) withholding
+        lines.append(line)
     calculate(header, lines)
     return _insert(tenant, doc, header, lines, paid=php_truthy(form.get("pagada")))
 
@@ -288,26 +339,32 @@ def create(tenant: Tenant, doc: DocType, form: Mapping[str, Any]) -> tuple[dict[
 def _insert(
     tenant: Tenant, doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]], *, paid: bool
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Number, save header and lines and (invoices) the receipt, in one transaction."""
+    """Number, save header and lines and (invoices) the receipts, in one transaction."""
     with tenant.store.transaction():
-        codserie = header["codserie"]
         header["codejercicio"] = ensure_exercise(tenant, parse_date(header["fecha"]))
-        number = tenant.store.next_number(f"fs:{doc.name}:{codserie}:{header['codejercicio']}:1")
-        header["numero"] = str(number)
-        header["codigo"] = f"{doc.prefix}{header['codejercicio']}{codserie}{number}"
-        status = _default_status(tenant, doc)
-        if status is not None:
+        status = default_status(tenant, doc) or {}
+        if status:
             header["idestado"] = status["idestado"]
             header["editable"] = bool(status.get("editable"))
         try:
+            sequences.assign(tenant, doc, header)
             saved = engine.insert(tenant, engine.model(doc.header), header)
             saved_lines = []
             for order, line in enumerate(lines):
                 line[doc.pk] = saved[doc.pk]
                 line.setdefault("orden", len(lines) - order)
+                # getNewLine(): the line moves stock as the document's state says.
+                line["actualizastock"] = status.get("actualizastock") or 0
                 saved_lines.append(engine.insert(tenant, engine.model(doc.lines), line))
             if doc.invoice:
-                _create_receipt(tenant, doc, saved, paid=paid)
+                kind = receipts.BY_INVOICE[doc.header]
+                receipts.generate(tenant, kind, saved)
+                receipts.update_invoice(tenant, kind, saved[doc.pk])
+                if paid:
+                    # processInvoicePaid(): every receipt saved as paid (today).
+                    receipt_model = engine.model(kind.receipts)
+                    for receipt in receipts.receipts_of(tenant, kind, saved[doc.pk]):
+                        engine.update(tenant, receipt_model, receipt, {"pagado": True})
                 saved = _reload(tenant, doc, saved[doc.pk])
         except engine.SaveError as exc:
             raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
@@ -339,13 +396,19 @@ def edit(
         regime_recargo = doc.customer and party.get("regimeniva") == "Recargo"
         existing = {line["idlinea"]: line for line in lines_of(tenant, doc, header[doc.pk])}
         wanted: list[tuple[Any, dict[str, Any]]] = []
+        status = _get(tenant, "estadodocumentos", header.get("idestado")) or {}
         for raw in raw_lines:
-            values = _line_values(tenant, raw, regime_recargo, bool(serie.get("siniva")))
+            values = _line_values(tenant, raw, regime_recargo, bool(serie.get("siniva")), sales=doc.customer)
             try:
                 idlinea = int(raw["idlinea"]) if raw.get("idlinea") not in (None, "") else None
             except (TypeError, ValueError) as exc:
                 raise error(400, "Invalid lines") from exc
-            wanted.append((idlinea if idlinea in existing else None, values))
+            if idlinea not in existing:
+                idlinea = None
+                values["actualizastock"] = status.get("actualizastock") or 0
+                if raw.get("irpf") is None:
+                    values["irpf"] = header.get("irpf") or 0
+            wanted.append((idlinea, values))
         updated = dict(header)
         for field in HEADER_SETTABLE:
             if field != "codalmacen" and field != "codserie" and form.get(field) not in (None, ""):
@@ -354,9 +417,9 @@ def edit(
         lines_model = engine.model(doc.lines)
         keep = {idlinea for idlinea, _ in wanted if idlinea is not None}
         try:
-            for idlinea in existing:
+            for idlinea, line in existing.items():
                 if idlinea not in keep:
-                    engine.collection(tenant.store, lines_model).delete(idlinea)
+                    engine.delete(tenant, lines_model, line)  # its stock comes back
             saved_lines = []
             for order, (idlinea, values) in enumerate(wanted):
                 values[doc.pk] = header[doc.pk]
@@ -365,14 +428,10 @@ def edit(
                     saved_lines.append(engine.insert(tenant, lines_model, values))
                 else:
                     saved_lines.append(engine.update(tenant, lines_model, existing[idlinea], values))
+            # The invoice's receipts follow a new total (InvoiceTrait::onChange, a save rule).
             saved = engine.update(tenant, engine.model(doc.header), header, updated)
         except engine.SaveError as exc:
             raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
-        if doc.invoice:
-            receipts = engine.collection(tenant.store, engine.model(_receipt_resource(doc)))
-            for receipt in receipts.find(idfactura=saved["idfactura"]):
-                if not receipt.get("pagado"):
-                    receipts.replace({**receipt, "importe": saved.get("total") or 0})
     return saved, saved_lines
 
 
@@ -453,70 +512,36 @@ def lines_of(tenant: Tenant, doc: DocType, key: Any) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: (-(r.get("orden") or 0), r["idlinea"]))
 
 
-# -- receipts and payment ---------------------------------------------------------------------------
-def _receipt_resource(doc: DocType) -> str:
-    return "reciboclientes" if doc.customer else "reciboproveedores"
-
-
-def _create_receipt(tenant: Tenant, doc: DocType, invoice: dict[str, Any], *, paid: bool) -> None:
-    today = format_date(tenant.clock.today())
-    engine.insert(
-        tenant,
-        engine.model(_receipt_resource(doc)),
-        {
-            doc.party: invoice[doc.party],
-            "idfactura": invoice["idfactura"],
-            "codigofactura": invoice["codigo"],
-            "numero": 1,
-            "importe": invoice.get("total") or 0,
-            "fecha": invoice["fecha"],
-            "vencimiento": invoice["fecha"],
-            "coddivisa": invoice.get("coddivisa"),
-            "codpago": invoice.get("codpago"),
-            "idempresa": invoice.get("idempresa") or 1,
-            "pagado": paid,
-            "fechapago": today if paid else None,
-        },
-    )
-    _set_paid(tenant, doc, invoice, paid)
-
-
-def _set_paid(tenant: Tenant, doc: DocType, invoice: dict[str, Any], paid: bool) -> None:
-    m = engine.model(doc.header)
-    current = _get(tenant, doc.header, invoice["idfactura"])
-    if current is not None and current.get("pagada") != paid:
-        # Through the engine, as the real receipt saves its invoice: the model's rules run
-        # (`pagada` is one of the fields an issued invoice may still change).
-        engine.update(tenant, m, current, {"pagada": paid})
-
-
+# -- pagarFactura* ----------------------------------------------------------------------------------
 def pay(tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """ApiPagarFactura*: every receipt paid (or unpaid) and saved, so each creates its payment
+    and the invoice follows its receipts; nothing when the invoice already is as asked."""
     if "pagada" not in form:
         raise error(400, "missing-pagada-parameter")
     paid = php_truthy(form.get("pagada"))
+    try:
+        fechapago = format_date(parse_date(form["fechapago"])) if form.get("fechapago") else None
+    except InvalidValue as exc:
+        raise error(400, str(exc)) from exc
     with tenant.store.transaction():
         invoice = _get(tenant, doc.header, key)
         if invoice is None:
             raise error(404, "record-not-found")
-        receipts = engine.collection(tenant.store, engine.model(_receipt_resource(doc)))
-        changed = False
+        if bool(invoice.get("pagada")) == paid:
+            return "Sin cambios", invoice
+        kind = receipts.BY_INVOICE[doc.header]
+        model = engine.model(kind.receipts)
         try:
-            fechapago = format_date(parse_date(form["fechapago"])) if form.get("fechapago") else None
-        except InvalidValue as exc:
-            raise error(400, str(exc)) from exc
-        for receipt in receipts.find(idfactura=invoice["idfactura"]):
-            if receipt.get("pagado") == paid:
-                continue
-            updated = {**receipt, "pagado": paid}
-            updated["fechapago"] = (fechapago or format_date(tenant.clock.today())) if paid else None
-            if form.get("codpago"):
-                updated["codpago"] = form["codpago"]
-            receipts.replace(updated)
-            changed = True
-        if invoice.get("pagada") != paid:
-            _set_paid(tenant, doc, invoice, paid)
-            changed = True
-        return ("Registro actualizado correctamente." if changed else "Sin cambios"), _reload(tenant, doc, key)
+            for receipt in receipts.receipts_of(tenant, kind, invoice["idfactura"]):
+                if paid:
+                    changes = {"pagado": True, "fechapago": fechapago or receipt.get("fechapago")}
+                    changes["codpago"] = form.get("codpago") or receipt.get("codpago")
+                else:
+                    changes = {"pagado": False, "fechapago": None}
+                engine.update(tenant, model, receipt, changes)
+        except engine.SaveError as exc:
+            raise error(422, " - ".join([engine.SAVE_ERROR, *exc.reasons])) from exc
+        return "Registro actualizado correctamente.", _reload(tenant, doc, key)
 
 
 # -- export ----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from ...errors import ApiError
 from ...store import Collection, TenantStore
 from ...tenants import Tenant
+from . import shared
 from .models import InvalidValue, Model, registry
 
 SAVED = "Registro actualizado correctamente."
@@ -38,8 +39,50 @@ def model_error(message: str, status: int = 400, data: Any = None, *, with_data:
     return ApiError(status, "model_error", message, extra=extra)
 
 
+# Fields the rules look rows up by (a document's lines, an invoice's receipts, a receipt's
+# payments, a reference's stock): hash indexes keep those lookups flat as a tenant grows.
+INDEXES: dict[str, tuple[str, ...]] = {
+    **{
+        f"linea{doc}": (pk,)
+        for doc, pk in (
+            ("facturaclientes", "idfactura"),
+            ("facturaproveedores", "idfactura"),
+            ("albaranclientes", "idalbaran"),
+            ("albaranproveedores", "idalbaran"),
+            ("pedidoclientes", "idpedido"),
+            ("pedidoproveedores", "idpedido"),
+            ("presupuestoclientes", "idpresupuesto"),
+            ("presupuestoproveedores", "idpresupuesto"),
+        )
+    },
+    **dict.fromkeys(
+        (
+            "facturaclientes",
+            "facturaproveedores",
+            "albaranclientes",
+            "albaranproveedores",
+            "pedidoclientes",
+            "pedidoproveedores",
+            "presupuestoclientes",
+            "presupuestoproveedores",
+        ),
+        ("codigo", "numero"),
+    ),
+    "reciboclientes": ("idfactura",),
+    "reciboproveedores": ("idfactura",),
+    "pagoclientes": ("idrecibo",),
+    "pagoproveedores": ("idrecibo",),
+    "stocks": ("referencia", "idproducto"),
+    "variantes": ("referencia",),
+    "secuenciadocumentos": ("tipodoc",),
+}
+
+
 def collection(store: TenantStore, model: Model) -> Collection:
-    return store.collection(model.collection_name, key=model.primary_key)
+    local = store.collection(model.collection_name, key=model.primary_key, indexes=INDEXES.get(model.resource, ()))
+    if model.table in shared.tables():
+        return shared.overlay(store, model, local)
+    return local
 
 
 def model(resource: str) -> Model:
@@ -75,8 +118,9 @@ def assign(m: Model, record: dict[str, Any], values: Mapping[str, Any]) -> list[
 def _next_key(store: TenantStore, m: Model, coll: Collection) -> Any:
     column = m.pk_column
     if column.serial:
+        offset = getattr(coll, "serial_offset", 0)
         while True:
-            candidate = store.next_number(f"fs:{m.table}")
+            candidate = offset + store.next_number(f"fs:{m.table}")
             if coll.get(candidate) is None:
                 return candidate
     numbers = [int(k) for k in (r.get(m.primary_key) for r in coll.all()) if str(k).isdigit()]
@@ -103,11 +147,12 @@ def validate(store: TenantStore, m: Model, record: dict[str, Any], *, existing_k
 
 def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """Create a record from body values. Raises SaveError. Call inside a transaction."""
-    from . import rules
+    from . import defaults, rules
 
     store = tenant.store
     coll = collection(store, m)
     record = new_record(m)
+    defaults.clear(tenant, m, record)
     errors = assign(m, record, values)
     if errors:
         raise SaveError(errors)
@@ -121,7 +166,8 @@ def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any
         raise SaveError(reasons)
     coll.insert(record)
     rules.after_insert(tenant, m, record)
-    return record
+    # The model's rules may have completed it (a customer's billing contact).
+    return coll.get(record[m.primary_key]) or record
 
 
 def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,9 +185,10 @@ def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[st
     reasons = validate(store, m, record, existing_key=key)
     if reasons:
         raise SaveError(reasons)
-    saved = collection(store, m).replace(record)
+    coll = collection(store, m)
+    saved = coll.replace(record)
     rules.after_update(tenant, m, current, saved)
-    return saved
+    return coll.get(key) or saved
 
 
 def delete(tenant: Tenant, m: Model, current: dict[str, Any]) -> bool:

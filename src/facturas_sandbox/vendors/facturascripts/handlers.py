@@ -18,7 +18,7 @@ from starlette.responses import Response
 from ...errors import ApiError
 from ...responses import add_warning, current_sandbox, current_tenant, dumps
 from ...tenants import Tenant
-from . import documents, engine, files, plugins, routing, xls
+from . import cron, documents, engine, files, plugins, routing, xls
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
 
@@ -31,6 +31,13 @@ JSON_BODY_WARNING = (
     "'Ningun dato recibido por formulario' (no data received); send application/x-www-form-urlencoded"
 )
 _FALSE_WORDS = {"false", "no", "off", "n", "f"}
+
+
+def _tenant() -> Tenant:
+    """The request's tenant, after the day's cron jobs of its installation (`cron`)."""
+    tenant = current_tenant()
+    cron.run_due(tenant)
+    return tenant
 
 
 def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -108,7 +115,7 @@ def _attach(tenant: Tenant, m: Model, uploads: list[files.Upload], written: list
 
 # -- generic model handlers ----------------------------------------------------------------------
 async def list_model(m: Model, **_: Any) -> Response:
-    tenant = current_tenant()
+    tenant = _tenant()
     query = parse_query(request.query_params.multi_items())
     try:
         page, total = run(m, engine.collection(tenant.store, m).all(), query)
@@ -118,7 +125,7 @@ async def list_model(m: Model, **_: Any) -> Response:
 
 
 async def get_model(m: Model, pk: Any = None, **_: Any) -> Response:
-    record = engine.load(current_tenant().store, m, pk)
+    record = engine.load(_tenant().store, m, pk)
     if record is None:
         raise engine.model_error(engine.NOT_FOUND, 404)
     return respond(with_downloads(m, record))
@@ -135,7 +142,7 @@ async def schema_model(m: Model, **_: Any) -> Response:
 
 
 async def create_model(m: Model, body: Any = None, **arguments: Any) -> Response:
-    tenant = current_tenant()
+    tenant = _tenant()
     values = _body_values(m, body)
     if m.uploads and isinstance(values.get("file"), str):
         raise engine.model_error("file must be a file part (multipart/form-data with a filename)")
@@ -162,7 +169,7 @@ async def create_model(m: Model, body: Any = None, **arguments: Any) -> Response
 async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> Response:
     if pk == "schema":
         raise routing.schema_method_not_allowed()
-    tenant = current_tenant()
+    tenant = _tenant()
     values = _body_values(m, body)
     with tenant.transaction():
         # The server loads the record named by the body's primary key, else the URL's.
@@ -182,7 +189,7 @@ async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> 
 async def delete_model(m: Model, pk: Any = None, **_: Any) -> Response:
     if pk == "schema":
         raise routing.schema_method_not_allowed()
-    tenant = current_tenant()
+    tenant = _tenant()
     with tenant.transaction():
         current = engine.load(tenant.store, m, pk)
         if current is None:
@@ -263,7 +270,7 @@ def _document_body(doc: documents.DocType, header: dict[str, Any], lines: list[d
 
 def _crear(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(body: Any = None, **_: Any) -> Response:
-        header, lines = documents.create(current_tenant(), doc, _form(body))
+        header, lines = documents.create(_tenant(), doc, _form(body))
         return _document_body(doc, header, lines)
 
     return handler
@@ -276,7 +283,7 @@ def _short_name(doc: documents.DocType) -> str:
 
 def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, type: str = "PDF", **_: Any) -> Response:
-        tenant = current_tenant()
+        tenant = _tenant()
         header = engine.load(tenant.store, registry()[doc.header], id)
         if header is None and not str(id).lstrip("-").isdigit():
             # The documentation says "code or ID"; the real server's load() reads the key only.
@@ -317,7 +324,7 @@ def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
 
 def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
-        message, invoice = documents.pay(current_tenant(), doc, id, _form(body))
+        message, invoice = documents.pay(_tenant(), doc, id, _form(body))
         return respond({"ok": message, "data": registry()[doc.header].visible(invoice)})
 
     return handler
@@ -325,14 +332,14 @@ def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
 
 def _editar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
-        header, lines = documents.edit(current_tenant(), doc, id, _form(body))
+        header, lines = documents.edit(_tenant(), doc, id, _form(body))
         return _document_body(doc, header, lines)
 
     return handler
 
 
 async def crear_factura_rectificativa_cliente(body: Any = None, **_: Any) -> Response:
-    header, lines = documents.rectify(current_tenant(), _form(body))
+    header, lines = documents.rectify(_tenant(), _form(body))
     return _document_body(documents.DOC_TYPES["FacturaCliente"], header, lines)
 
 
@@ -366,7 +373,7 @@ def with_downloads(m: Model, record: dict[str, Any]) -> dict[str, Any]:
 
 
 async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
-    tenant = current_tenant()
+    tenant = _tenant()
     record = engine.load(tenant.store, registry()["attachedfiles"], pk)
     content = files.content_of(tenant, record) if record is not None else None
     if record is None or content is None:
@@ -382,7 +389,7 @@ async def download_attachedfile(pk: Any = None, **_: Any) -> Response:
 
 async def upload_files(body: Any = None, **arguments: Any) -> Response:
     """ApiUploadFiles: every valid file part becomes an attached file; invalid ones are dropped."""
-    tenant = current_tenant()
+    tenant = _tenant()
     limit = upload_limit()
     if isinstance(body, dict) and ({"files", "files[]"} & set(body)):
         # A text part where the contract wants files: the real server would ignore it silently.
@@ -410,7 +417,7 @@ def _plugin_headers() -> dict[str, str]:
 
 
 async def list_plugins(**_: Any) -> Response:
-    items = plugins.listing(current_tenant())
+    items = plugins.listing(_tenant())
     # The same PHP parsing of `filter[...]` / `sort[...]` as the model lists; the operators differ.
     query = parse_query(request.query_params.multi_items())
     selected = plugins.select(items, query.filters)
@@ -418,14 +425,14 @@ async def list_plugins(**_: Any) -> Response:
 
 
 async def get_plugin(name: str, **_: Any) -> Response:
-    return respond(plugins.find(current_tenant(), name), headers=_plugin_headers())
+    return respond(plugins.find(_tenant(), name), headers=_plugin_headers())
 
 
 async def enable_plugin(name: str, **_: Any) -> Response:
-    message, plugin = plugins.enable(current_tenant(), name)
+    message, plugin = plugins.enable(_tenant(), name)
     return respond({"status": "ok", "message": message, "data": plugin}, headers=_plugin_headers())
 
 
 async def disable_plugin(name: str, **_: Any) -> Response:
-    message, plugin = plugins.disable(current_tenant(), name)
+    message, plugin = plugins.disable(_tenant(), name)
     return respond({"status": "ok", "message": message, "data": plugin}, headers=_plugin_headers())

@@ -93,6 +93,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ForeignKey:
+    """A FOREIGN KEY constraint of the real table: `columns` name a row of `resource`."""
+
+    columns: tuple[str, ...]
+    resource: str
+    referenced_columns: tuple[str, ...]
+    on_delete: str
+
+
+@dataclass(frozen=True)
 class Model:
     resource: str
     name: str
@@ -107,6 +117,7 @@ class Model:
     # Statuses of a duplicate key and of a refused save, where the resource's controller has its own.
     duplicate_status: int = 400
     save_status: int = 400
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
     def pk_column(self) -> Column:
@@ -150,6 +161,10 @@ def models_from_contract(spec: dict[str, Any]) -> dict[str, Model]:
             uploads=schema.get("x-fs-uploads"),
             duplicate_status=int(schema.get("x-fs-statuses", {}).get("duplicate", 400)),
             save_status=int(schema.get("x-fs-statuses", {}).get("save", 400)),
+            foreign_keys=tuple(
+                ForeignKey(tuple(fk["columns"]), fk["resource"], tuple(fk["referenced_columns"]), fk["on_delete"])
+                for fk in schema.get("x-foreign-keys", [])
+            ),
         )
     return out
 

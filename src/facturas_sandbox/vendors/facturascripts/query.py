@@ -2,8 +2,9 @@
 
 `filter[key]=value` with operator suffixes, `operation[key]=OR`, `sort[field]=ASC|DESC`,
 `limit`/`offset`. Comparisons follow SQL: a NULL column matches no comparison but IS NULL,
-and AND binds tighter than OR. `_like` is matched by a small wildcard matcher: user input
-is never compiled into a regular expression.
+and AND binds tighter than OR. `_like` is matched by a small wildcard matcher, accent- and
+case-insensitive as the collation of a new installation: user input is never compiled into a
+regular expression.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...store import query as store_query
 from .models import Column, InvalidValue, Model
 
 _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)?$")
@@ -138,27 +140,10 @@ def _sort_columns(model: Model, sort: dict[str, str], bad: list[str]) -> list[tu
 
 # -- evaluation ---------------------------------------------------------------------------------
 def like(text: str, pattern: str) -> bool:
-    """SQL LIKE (case-insensitive): `%` any run, `_` one character. Greedy two-pointer match
-    with backtracking to the last `%`; linear in practice, never a regex."""
-    text, pattern = text.lower(), pattern.lower()
-    t = p = 0
-    star_p, star_t = -1, 0
-    while t < len(text):
-        if p < len(pattern) and (pattern[p] == "_" or (pattern[p] != "%" and pattern[p] == text[t])):
-            t += 1
-            p += 1
-        elif p < len(pattern) and pattern[p] == "%":
-            star_p, star_t = p, t
-            p += 1
-        elif star_p >= 0:
-            p = star_p + 1
-            star_t += 1
-            t = star_t
-        else:
-            return False
-    while p < len(pattern) and pattern[p] == "%":
-        p += 1
-    return p == len(pattern)
+    """SQL LIKE under the collation of a new installation (MySQL's utf8mb4_unicode_ci): accents
+    and case ignored (`cafe` finds `Café`), `%` any run, `_` one character; the store's folding
+    and matcher, never a regex."""
+    return store_query.like(store_query.fold(text), store_query.fold(pattern))
 
 
 _SQL_FALSE = {"false", "f", "0", "no", "n", "off"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from decimal import Decimal
 from typing import Any
 
 from ...tenants import Tenant
@@ -24,6 +23,7 @@ DOCUMENT_HEADERS = {
     "presupuestoclientes",
     "presupuestoproveedores",
 }
+DOCUMENT_LINES = {f"linea{header}" for header in DOCUMENT_HEADERS}
 
 
 def new_apikey() -> str:
@@ -31,24 +31,40 @@ def new_apikey() -> str:
 
 
 def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    from . import document_rules, engine, parties, receipts, sequences, stock
+
     now = tenant.clock.now()
-    if m.resource in ("clientes", "proveedores"):
-        if not record.get("razonsocial"):
-            record["razonsocial"] = record.get("nombre")
-        if previous is None and record.get("fechaalta") is None:
+    resource = m.resource
+    if resource in ("clientes", "proveedores"):
+        parties.before_save_party(tenant, m, record, previous)
+    if resource == "contactos":
+        parties.before_save_contact(tenant, record)
+    if resource == "productos":
+        if record.get("fechaalta") is None:
             record["fechaalta"] = format_date(now.date())
-    if m.resource == "productos":
-        if previous is None and record.get("fechaalta") is None:
-            record["fechaalta"] = format_date(now.date())
+        for name in ("descripcion", "observaciones"):
+            if record.get(name) is None:
+                record[name] = ""  # Producto::test(): never null
         record["actualizado"] = format_datetime(now.replace(tzinfo=None))
-    if m.resource in DOCUMENT_HEADERS:
-        _document_state(tenant, m, record, previous)
-        _check_total(record)
-    if m.resource == "attachedfiles":
+        stock.product_without_stock(tenant, record, previous)
+    if resource in DOCUMENT_HEADERS:
+        document_rules.before_save_header(tenant, m, record, previous)
+    if resource in DOCUMENT_LINES:
+        document_rules.before_save_line(tenant, m, record, previous)
+    if resource in receipts.KINDS:
+        receipts.before_save(tenant, m, record, previous)
+    if resource == "stocks":
+        stock.before_save(tenant, m, record, previous)
+    if resource == "secuenciadocumentos":
+        sequences.before_save(record)
+    if resource == "formapagos" and (record.get("plazovencimiento") or 0) < 0:
+        # FormaPago::test()
+        raise engine.SaveError(["number-expiration-invalid: El plazo de vencimiento no puede ser negativo"])
+    if resource == "attachedfiles":
         _attached_file(tenant, m, record, previous)
-    if m.resource == "productoimagenes":
+    if resource == "productoimagenes":
         _product_image(tenant, record)
-    if m.resource == "apikeyes":
+    if resource == "apikeyes":
         if previous is None:
             if not record.get("apikey"):
                 record["apikey"] = new_apikey()
@@ -56,25 +72,6 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
                 record["creationdate"] = format_date(now.date())
         elif previous.get("apikey") != record.get("apikey"):
             record["apikey"] = previous.get("apikey")  # the secret is not editable through the API
-
-
-# What may change on a document that is not editable (BusinessDocument::onChange).
-NON_EDITABLE_FIELDS = {"femail", "idestado", "numdocs", "pagada", "editable"}
-
-
-def _document_state(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
-    """Every save sets `editable` from the status; a non-editable document keeps its data."""
-    from . import engine
-
-    if previous is not None and previous.get("editable") is False:
-        changed = sorted(k for k, v in record.items() if previous.get(k) != v and k not in NON_EDITABLE_FIELDS)
-        if changed:
-            raise engine.SaveError([f"Documento no editable: no se puede cambiar {', '.join(changed)}"])
-    status_id = record.get("idestado")
-    if status_id is not None:
-        status = engine.load(tenant.store, engine.model("estadodocumentos"), status_id)
-        if status is not None:
-            record["editable"] = bool(status.get("editable"))
 
 
 def _attached_file(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
@@ -108,26 +105,14 @@ def _product_image(tenant: Tenant, record: dict[str, Any]) -> None:
         raise engine.SaveError(["not-valid-image: el archivo no es una imagen"])
 
 
-def _check_total(record: dict[str, Any]) -> None:
-    """BusinessDocument::test(): a document whose total is not the sum of its parts is not
-    saved ('bad-total-error'), whichever route wrote it."""
-    from . import engine
-
-    def part(name: str) -> Decimal:
-        value = record.get(name)
-        return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-
-    expected = part("neto") + part("totalsuplidos") + part("totaliva") - part("totalirpf") + part("totalrecargo")
-    if abs(part("total") - expected) >= Decimal("0.005"):
-        raise engine.SaveError(["El total del documento está mal calculado"])
-
-
 def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
-    from . import auth, engine
+    from . import auth, engine, parties, receipts, stock
 
-    if m.resource == "productos":
+    resource = m.resource
+    if resource == "productos":
         variants = engine.model("variantes")
         if not engine.collection(tenant.store, variants).find(referencia=record.get("referencia")):
+            # Producto::saveInsert(): the first variant, with the product's price and stock.
             engine.insert(
                 tenant,
                 variants,
@@ -138,38 +123,55 @@ def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
                     "stockfis": record.get("stockfis") or 0,
                 },
             )
-    if m.resource == "clientes" or m.resource == "proveedores":
-        contacts = engine.model("contactos")
-        owner = "codcliente" if m.resource == "clientes" else "codproveedor"
-        engine.insert(
-            tenant,
-            contacts,
-            {
-                owner: record[m.primary_key],
-                "nombre": record.get("nombre"),
-                "cifnif": record.get("cifnif") or "",
-                "email": record.get("email"),
-                "telefono1": record.get("telefono1"),
-                "empresa": record.get("razonsocial"),
-                "codpais": "ESP",
-            },
-        )
-    if m.resource == "apikeyes":
+    if resource == "variantes":
+        stock.variant_inserted(tenant, record)
+    if resource in ("clientes", "proveedores"):
+        parties.billing_contact(tenant, m, record)
+    if resource in receipts.KINDS:
+        receipts.after_insert(tenant, m, record)
+    if resource == "stocks":
+        stock.after_save(tenant, record)
+    if resource == "apikeyes":
         auth.claim_key(tenant, record)
 
 
 def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
+    from . import document_rules, receipts, stock
+
+    if m.resource in DOCUMENT_HEADERS:
+        document_rules.after_update_header(tenant, m, previous, record)
+    if m.resource in receipts.KINDS:
+        receipts.after_update(tenant, m, previous, record)
+    if m.resource == "stocks":
+        stock.after_save(tenant, record)
+
+
+def refusal(tenant: Tenant, m: Model, record: dict[str, Any]) -> str | None:
+    """Why the model refuses to delete a record, or None."""
+    from . import document_rules, settings
+
+    if m.resource in DOCUMENT_HEADERS:
+        return document_rules.may_delete_header(tenant, m, record)
+    if m.resource == "formapagos" and record.get("codpago") == settings.default(tenant, "codpago"):
+        return "cant-delete-default-payment-method: No se puede eliminar la forma de pago predeterminada"
     return None
 
 
 def may_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> bool:
-    # A non-editable (issued) business document cannot be deleted.
-    return not (m.resource in DOCUMENT_HEADERS and record.get("editable") is False)
+    return refusal(tenant, m, record) is None
 
 
 def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
-    from . import auth
+    from . import auth, document_rules, receipts, stock
 
+    if m.resource in DOCUMENT_HEADERS:
+        document_rules.after_delete_header(tenant, m, record)
+    if m.resource in DOCUMENT_LINES:
+        document_rules.after_delete_line(tenant, m, record)
+    if m.resource in receipts.KINDS:
+        receipts.after_delete(tenant, m, record)
+    if m.resource == "stocks":
+        stock.after_save(tenant, record)
     if m.resource == "apikeyes":
         auth.release_key(tenant, record)
     if m.resource == "attachedfiles":
