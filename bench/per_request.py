@@ -200,7 +200,7 @@ def profile(op: str, requests: int, top: int) -> None:
         bench.batch(op, requests)
         profiler.disable()
         stats = pstats.Stats(profiler)
-        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(top * 2)
         stats.sort_stats("tottime").print_stats(top)
     finally:
         bench.close()
