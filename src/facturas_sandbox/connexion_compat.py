@@ -13,7 +13,8 @@ Each piece is replaced through one of Connexion's own extension points, with the
 and the same errors, only built once:
 
 * `OnceAsyncApp`: the AsyncApp's inner ASGI app makes operations that decorate the handler
-  once (`AsyncApp` takes no option for it, so the subclass sets `_middleware_app`);
+  once (`AsyncApp` takes no option for it, so the subclass sets `_middleware_app`), with a
+  parameter decorator that holds its operation instead of reading it through a context proxy;
 * `OnceRequestValidationMiddleware`: goes in the `middlewares` list in place of
   `RequestValidationMiddleware`;
 * `CompiledParameterValidator`: the `"parameter"` entry of `validator_map`;
@@ -40,16 +41,26 @@ from importlib.metadata import version
 from connexion import AsyncApp
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp, AsyncOperation
-from connexion.context import _receive, _scope
+from connexion.context import _context, _receive, _scope
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators.main import ASGIDecorator, BaseDecorator, StarletteDecorator
+from connexion.decorators.parameter import (
+    CONTEXT_NAME,
+    AsyncParameterDecorator,
+    get_arguments,
+    inspect_function_arguments,
+    prep_kwargs,
+    unwrap_decorators,
+)
 from connexion.exceptions import OAuthResponseProblem, UnsupportedMediaTypeProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
+from connexion.operations import Swagger2Operation
 from connexion.security import (
     NO_VALUE,
     AbstractSecurityHandler,
@@ -83,6 +94,10 @@ INTERNALS: dict[str, str] = {
     "AsyncApi.make_operation": "555eaf3ca12397b1",
     "RequestValidationAPI.make_operation": "55b32cb8b0ab229e",
     "StarletteFramework.get_request": "0e2625a06664e504",
+    "AsyncParameterDecorator.__call__": "c3223e31eb92742e",
+    "BaseParameterDecorator._maybe_get_body": "18183067248151ee",
+    "prep_kwargs": "46eb57dd9685e1c4",
+    "StarletteDecorator._parameter_decorator_cls": "9d959264f117dae9",
 }
 # At most this many (media type, charset) pairs get a cached body validator per operation:
 # both come from the client's Content-Type, so an unbounded cache would be a memory leak.
@@ -105,6 +120,10 @@ def _internals() -> dict[str, t.Any]:
         "AsyncApi.make_operation": AsyncApi.make_operation,
         "RequestValidationAPI.make_operation": RequestValidationAPI.make_operation,
         "StarletteFramework.get_request": StarletteFramework.get_request,
+        "AsyncParameterDecorator.__call__": AsyncParameterDecorator.__call__,
+        "BaseParameterDecorator._maybe_get_body": AsyncParameterDecorator._maybe_get_body,
+        "prep_kwargs": prep_kwargs,
+        "StarletteDecorator._parameter_decorator_cls": StarletteDecorator._parameter_decorator_cls.fget,
     }
 
 
@@ -144,13 +163,70 @@ def enabled() -> bool:
 
 
 # -- the handler's decorators, once per operation ------------------------------------------------
+class _OnceParameterDecorator(AsyncParameterDecorator):
+    """`AsyncParameterDecorator` bound to its operation.
+
+    The stock one reads the operation through the `connexion.context.operation` proxy about
+    fifteen times a request and sanitises each argument name with three regular expressions;
+    this one holds the operation and remembers sanitised names. `_maybe_get_body` and
+    `prep_kwargs` are the stock ones with the proxy replaced by the operation itself.
+    """
+
+    def __init__(self, operation: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(**kwargs)
+        self._operation = operation
+        # Names come from the contract and from the query string (the client's): bounded.
+        self.sanitize_fn = functools.lru_cache(maxsize=512)(self.sanitize_fn)
+
+    def __call__(self, function: t.Callable) -> t.Callable:
+        arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        operation, sanitize = self._operation, self.sanitize_fn
+
+        @functools.wraps(function)
+        async def wrapper(request: t.Any) -> t.Any:
+            body_name = sanitize(operation.body_name(request.content_type))
+            request_body = None
+            if (body_name in arguments or has_kwargs) or (
+                request.mimetype in FORM_CONTENT_TYPES and isinstance(operation, Swagger2Operation)
+            ):
+                request_body = request.get_body()
+            while asyncio.iscoroutine(request_body):
+                request_body = await request_body
+            kwargs = get_arguments(
+                operation,
+                path_params=request.path_params,
+                query_params=request.query_params,
+                body=request_body,
+                files=await request.files(),
+                arguments=arguments,
+                has_kwargs=has_kwargs,
+                sanitize=sanitize,
+                content_type=request.mimetype,
+            )
+            kwargs = {sanitize(k): v for k, v in kwargs.items()}
+            context = _context.get()
+            for key, value in context.items():
+                if has_kwargs or key in arguments:
+                    kwargs[key] = value
+            if CONTEXT_NAME in arguments:
+                kwargs[CONTEXT_NAME] = context
+            return await function(**kwargs)
+
+        return wrapper
+
+
 class _OnceDecorator(StarletteDecorator):
     """`StarletteDecorator` whose decoration and URI parser are built when the operation is."""
 
     def __init__(self, operation: t.Any, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
+        self._operation = operation
         parser_cls = self.uri_parser_class or operation.uri_parser_class
         self._parser = parser_cls(operation.parameters, operation.body_definition())
+
+    @property
+    def _parameter_decorator_cls(self) -> t.Callable[..., AsyncParameterDecorator]:
+        return functools.partial(_OnceParameterDecorator, self._operation)
 
     def __call__(self, function: t.Callable) -> t.Callable:
         decorated = self.decorate(function)
