@@ -208,6 +208,10 @@ def test_the_compiled_check_reads_openapi_as_connexion_does(schema: dict, body: 
     assert check(body) is valid
 
 
+def test_multiple_of_is_left_to_python() -> None:
+    assert compile_check({"type": "object", "properties": {"q": {"multipleOf": 0.01}}}, FORMAT_CHECKER) is None
+
+
 def test_data_keywords_are_not_translated() -> None:
     schema = {"enum": [{"nullable": True, "type": "x"}], "default": {"nullable": True, "type": "y"}}
     assert draft4_schema(schema) == schema

@@ -12,6 +12,8 @@ schema is therefore translated where the two differ:
 
 * OpenAPI 3.0's `nullable` (and `x-nullable`) is not draft 4: Connexion's request validator
   lets `null` through `type` and `enum` of such a schema, so "null" is added to both;
+* `multipleOf` is left to Python altogether (no compiled check for a schema that uses it):
+  the sandbox may define it on the decimal digits as written, which jsonschema-rs does not;
 * formats: the sandbox checks formats with the Python checker (`date`, `uuid`, ...), so each
   format the Python checker knows is checked by calling it, not by jsonschema-rs' own rules.
 
@@ -98,6 +100,14 @@ def used_components(schema: dict[str, t.Any]) -> dict[str, t.Any]:
     return {**root, "components": kept} if kept else root
 
 
+def _uses(node: t.Any, keyword: str) -> bool:
+    if isinstance(node, dict):
+        return keyword in node or any(_uses(v, keyword) for k, v in node.items() if k not in _DATA_KEYWORDS)
+    if isinstance(node, list):
+        return any(_uses(item, keyword) for item in node)
+    return False
+
+
 def _python_format(checker: FormatChecker, name: str) -> t.Callable[[str], bool]:
     def conforms(value: str) -> bool:
         return checker.conforms(value, name)
@@ -108,10 +118,13 @@ def _python_format(checker: FormatChecker, name: str) -> t.Callable[[str], bool]
 def compile_check(schema: dict[str, t.Any], format_checker: FormatChecker) -> Check | None:
     """`check(body)` is True only for a body the schema accepts; None when jsonschema-rs cannot
     compile the schema (the Python validator then does everything, as before)."""
+    pruned = used_components(schema)
+    if _uses(pruned, "multipleOf"):
+        return None
     formats = {name: _python_format(format_checker, name) for name in format_checker.checkers}
     try:
         validator = jsonschema_rs.Draft4Validator(
-            draft4_schema(used_components(schema)), formats=formats, validate_formats=True, ignore_unknown_formats=True
+            draft4_schema(pruned), formats=formats, validate_formats=True, ignore_unknown_formats=True
         )
     except Exception as exc:  # a schema it cannot read is not an error of the request
         log.debug("no compiled check for a body schema: %s", exc)
