@@ -215,3 +215,22 @@ def test_multiple_of_is_left_to_python() -> None:
 def test_data_keywords_are_not_translated() -> None:
     schema = {"enum": [{"nullable": True, "type": "x"}], "default": {"nullable": True, "type": "y"}}
     assert draft4_schema(schema) == schema
+
+
+def test_a_valid_body_skips_the_python_validator_and_an_invalid_one_gets_its_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from facturas_sandbox import validators
+    from facturas_sandbox.errors import ApiError
+
+    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 2}}}
+    body_validator = StrictJSONBodyValidator(schema=schema, encoding="utf-8", strict_validation=False, required=True)
+    real = validators.schema_errors
+    calls: list[Any] = []
+    monkeypatch.setattr(validators, "schema_errors", lambda v, b: calls.append(b) or real(v, b))
+    assert body_validator._validate({"name": "ab"}) is None
+    assert calls == []
+    with pytest.raises(ApiError) as refused:
+        body_validator._validate({"name": "a", "extra": 1})
+    assert calls == [{"name": "a", "extra": 1}]
+    assert [f.field for f in refused.value.fields] == ["name"]
