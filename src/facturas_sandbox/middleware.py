@@ -271,7 +271,10 @@ def _limited(receive: Receive, limit: int, timeout: float, exchange: _Exchange |
         if complete:
             return await receive()
         try:
-            message = await asyncio.wait_for(receive(), timeout)
+            # asyncio.timeout, not wait_for: wait_for runs receive() in a task of its own,
+            # created and scheduled for every chunk of every body.
+            async with asyncio.timeout(timeout):
+                message = await receive()
         except TimeoutError:
             raise BodyTimeout(timeout) from None
         if message["type"] == "http.request":
