@@ -1,8 +1,8 @@
 """The storage interface vendor code talks to.
 
-Vendor handlers and the domain only see `TenantStore` and `Collection`; the backend behind
-them (TinyDB files today, a shared server for several processes later) is chosen by
-`open_backend`. Every write happens inside `TenantStore.transaction()`, which serialises
+Vendor handlers and the domain only see `TenantStore`, `Collection` and `FileStore`; the
+backend behind them (TinyDB files in one process, or PostgreSQL shared by several) is chosen
+by `open_backend`. Every write happens inside `TenantStore.transaction()`, which serialises
 writers of one tenant and makes the group of writes durable all at once, or not at all.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
+
+from .query import Page, Query
 
 Document = dict[str, Any]
 
@@ -39,6 +41,11 @@ class Collection(Protocol):
     def count(self) -> int: ...
     def __iter__(self) -> Iterator[Document]: ...
 
+    def query(self, query: Query) -> Page:
+        """The documents matching `query.where`, in `query.order`, sliced by offset and limit,
+        with the count of every match when `query.count`; semantics in `store.query`."""
+        ...
+
 
 class TenantStore(Protocol):
     tenant_id: str
@@ -50,8 +57,51 @@ class TenantStore(Protocol):
     def clear(self) -> None: ...
 
 
+class FileStore(Protocol):
+    """One tenant's files (uploads), by relative name: `MyFiles/factura.pdf`.
+
+    A name is 1-8 `/`-separated segments of `[A-Za-z0-9._-]`, none starting with a dot, at
+    most 255 characters (`store.files.valid_name`), so no name can climb out of the tenant's
+    files or be a hidden or temporary file; callers sanitise client names first. A name is
+    either a file or a folder of other names, never both. Each call is atomic (a reader sees
+    the old content or the new, never part); size limits are the caller's. On PostgreSQL the
+    files live in the database and a write inside `TenantStore.transaction()` commits or
+    rolls back with it; the directory store writes at once.
+    """
+
+    def put(self, name: str, content: bytes, *, replace: bool = False) -> bool:
+        """Store `content` under `name`: False, writing nothing, when the name is taken (by a
+        file, unless `replace`, or by a folder). ValueError for an invalid name."""
+        ...
+
+    def get(self, name: str) -> bytes | None:
+        """The content, or None (no such file, or a name that cannot exist)."""
+        ...
+
+    def size(self, name: str) -> int | None: ...
+    def exists(self, name: str) -> bool: ...
+    def delete(self, name: str) -> bool:
+        """Remove the file; False when there was none."""
+        ...
+
+    def list(self, prefix: str = "") -> list[str]:
+        """Every file name starting with `prefix`, in code point order."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every file of the tenant."""
+        ...
+
+
 class Backend(Protocol):
     def tenant(self, tenant_id: str) -> TenantStore: ...
-    def drop(self, tenant_id: str) -> None: ...
+    def drop(self, tenant_id: str) -> None:
+        """Delete the tenant: documents, sequences and files."""
+        ...
+
     def tenant_ids(self) -> list[str]: ...
+    def files(self, tenant_id: str) -> FileStore:
+        """The tenant's file store."""
+        ...
+
     def close(self) -> None: ...

@@ -19,6 +19,7 @@ from typing import Any
 from tinydb import TinyDB
 
 from .base import Conflict, Document, StoreError
+from .tinydb_query import TinyFilesMixin, TinyQueryMixin
 from .wal import Op, WalStorage
 
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -34,7 +35,7 @@ def clone(value: Any) -> Any:
     return value
 
 
-class TinyCollection:
+class TinyCollection(TinyQueryMixin):
     def __init__(self, store: TinyTenantStore, name: str, key: str) -> None:
         self.name = name
         self.key = key
@@ -241,7 +242,7 @@ class TinyTenantStore:
         self._ops.clear()
 
 
-class TinyDBBackend:
+class TinyDBBackend(TinyFilesMixin):
     """Tenants as TinyDB databases under `<data_dir>/tenants/`, or all in memory."""
 
     def __init__(self, data_dir: Path | None, *, fsync: bool = False) -> None:
@@ -275,7 +276,8 @@ class TinyDBBackend:
     def tenant_ids(self) -> list[str]:
         if self.data_dir is None:
             return [t for t in self._stores if t != "_system"]
-        return sorted(p.stem for p in (self.data_dir / "tenants").glob("*.json*") if p.suffix in (".json", ".wal"))
+        # A tenant is its log until the first snapshot, and both afterwards: count it once.
+        return sorted({p.stem for p in (self.data_dir / "tenants").iterdir() if p.suffix in (".json", ".wal")})
 
     def files_dir(self, tenant_id: str) -> Path:
         """Where a tenant's uploaded and generated files live (in memory mode: a temp dir)."""
