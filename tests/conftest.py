@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from support import OPERATOR, bearer
+from support import OPERATOR, PROXY, PROXY_CIDR, bearer
 
 from facturas_sandbox.app import create_app
 from facturas_sandbox.settings import Settings
@@ -18,13 +18,16 @@ from facturas_sandbox.tenants import DEMO_ADMIN_TOKEN
 def app() -> Iterator[Any]:
     # One app for the session (mounting every contract takes seconds); tests isolate
     # themselves with tenants of their own.
-    application = create_app(Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR))
+    # The test client speaks through a trusted proxy (PROXY), so tests give FacturaScripts
+    # requests their own client addresses with X-Forwarded-For, as a proxy would.
+    settings = Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR, trusted_proxies=(PROXY_CIDR,))
+    application = create_app(settings)
     yield application
 
 
 @pytest.fixture(scope="session")
 def client(app: Any) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(app, raise_server_exceptions=False, client=PROXY) as test_client:
         yield test_client
 
 

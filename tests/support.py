@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 OPERATOR = "tests-operator-token"
+PROXY = ("127.0.0.1", 50000)  # the test client's socket address
+PROXY_CIDR = "127.0.0.1/32"
 
 
 def bearer(token: str) -> dict[str, str]:

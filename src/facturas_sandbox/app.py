@@ -41,12 +41,13 @@ from starlette.responses import Response
 
 from . import connexion_compat
 from .contracts import load_contract
-from .errors import ApiError, first_line
+from .errors import ApiError, first_line, tenant_deleted
 from .middleware import FaultMiddleware, SandboxMiddleware
 from .sandbox import Mount, Sandbox
 from .settings import Settings
 from .spec_validation import install as validate_contracts_once
-from .store import StoreError
+from .store import StoreError, TenantDropped
+from .tenants import UnknownTenant
 from .validators import validator_map
 from .vendors.control import CONTROL_PLANE
 
@@ -129,7 +130,7 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     )
     sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
 
-    for exc_type in (ApiError, ProblemException, HTTPException, StoreError, Exception):
+    for exc_type in (ApiError, ProblemException, HTTPException, StoreError, TenantDropped, UnknownTenant, Exception):
         app.add_error_handler(exc_type, _handle_error)
     app.sandbox = sandbox  # type: ignore[attr-defined]
     return app
@@ -199,6 +200,8 @@ def to_api_error(exc: BaseException) -> ApiError:
         return ApiError(
             exc.status_code, "error", exc.detail or "Error", origin="routing", headers=dict(exc.headers or {})
         )
+    if isinstance(exc, (TenantDropped, UnknownTenant)):
+        return tenant_deleted()
     if isinstance(exc, StoreError):
         log.error("store unavailable: %s", exc)
         return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")

@@ -39,6 +39,15 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("SANDBOX_OPERATOR_TOKEN"),
         help="a token that manages every tenant through /_sandbox (env SANDBOX_OPERATOR_TOKEN)",
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        dest="trusted_proxies",
+        metavar="CIDR",
+        default=None,
+        help="a proxy whose X-Forwarded-For / CF-Connecting-IP name the client (repeatable; "
+        "env SANDBOX_TRUSTED_PROXIES, comma-separated; default: none, the socket peer is the client)",
+    )
     parser.add_argument("--public-url", help="the URL clients use to reach the sandbox, if not host:port")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument(
@@ -55,8 +64,20 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def trusted_proxies(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --trusted-proxy CIDRs, else SANDBOX_TRUSTED_PROXIES; ValueError names a bad one."""
+    from .client_address import parse_networks
+
+    values = args.trusted_proxies or os.environ.get(TRUSTED_PROXIES_ENV, "").split(",")
+    return tuple(str(network) for network in parse_networks(values))
+
+
+TRUSTED_PROXIES_ENV = "SANDBOX_TRUSTED_PROXIES"
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(
+        trusted_proxies=trusted_proxies(args),
         data_dir=None if args.in_memory else args.data_dir,
         root_api=args.api,
         host=args.host,
@@ -102,7 +123,11 @@ def serve(args: argparse.Namespace) -> int:
     from .server import uvicorn_options
     from .store import StoreError
 
-    settings = settings_from_args(args)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        print(f"facturas-sandbox: --trusted-proxy: {exc}", file=sys.stderr)
+        return 2
     if args.request_timeout:
         os.environ[HEADER_TIMEOUT_ENV] = str(args.request_timeout)
     try:

@@ -52,6 +52,15 @@ class ApiError(Exception):
         return f"ApiError({self.status}, {self.code!r}, {self.message!r})"
 
 
+TENANT_DELETED = "tenant_deleted"
+
+
+def tenant_deleted() -> ApiError:
+    """A request whose tenant was deleted while it was in flight: its credentials are no longer
+    valid. Each API renders it as its own 401 (the control plane as its 404)."""
+    return ApiError(401, TENANT_DELETED, "These credentials belong to a tenant that was deleted", origin="security")
+
+
 @dataclass
 class Problem:
     """What went wrong in Connexion's terms, before a vendor shapes it."""

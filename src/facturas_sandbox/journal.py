@@ -226,11 +226,17 @@ class Journals:
     def __init__(self, size: int = JOURNAL_SIZE) -> None:
         self._size = size
         self._journals: dict[str, Journal] = {}
+        # Deleted tenants (ids are never reused): a request still in flight when its tenant
+        # was deleted must not bring a journal back.
+        self._dropped: set[str] = set()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def of(self, tenant_id: str) -> Journal:
+        """The tenant's journal (an empty one that keeps nothing, for a deleted tenant)."""
         with self._lock:
+            if tenant_id in self._dropped:
+                return Journal(0)
             journal = self._journals.get(tenant_id)
             if journal is None:
                 journal = self._journals[tenant_id] = Journal(self._size)
@@ -239,6 +245,7 @@ class Journals:
     def drop(self, tenant_id: str) -> None:
         with self._lock:
             self._journals.pop(tenant_id, None)
+            self._dropped.add(tenant_id)
 
     def next_id(self) -> int:
         return next(self._ids)

@@ -10,7 +10,7 @@ import orjson
 from connexion.context import context, scope
 from starlette.responses import Response
 
-from .errors import ApiError
+from .errors import ApiError, tenant_deleted
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -56,7 +56,12 @@ def current_tenant() -> Tenant:
     tenant_id = info.get("tenant")
     if not tenant_id:
         raise ApiError(401, "unauthorized", "Missing credentials", origin="security")
-    return current_sandbox().tenants.get(tenant_id)
+    from .tenants import UnknownTenant
+
+    try:
+        return current_sandbox().tenants.get(tenant_id)
+    except UnknownTenant:
+        raise tenant_deleted() from None
 
 
 def current_role() -> str:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .bans import Incidents
+from .client_address import ClientAddress
 from .conformance.exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .contracts import load_contract
 from .faults import Faults
@@ -64,6 +66,8 @@ class Sandbox:
     mounts: list[Mount] = field(default_factory=list)
     journals: Journals = field(default_factory=Journals)
     faults: Faults = field(default_factory=Faults)
+    incidents: Incidents = field(default_factory=Incidents)
+    client_address: ClientAddress = field(default_factory=ClientAddress)
     _validators: dict[str, ExchangeValidator] = field(default_factory=dict)
 
     @classmethod
@@ -74,7 +78,13 @@ class Sandbox:
         tenants.provision_all()
         if settings.seed_demo:
             tenants.ensure_demo()
-        return cls(settings=settings, backend=backend, tenants=tenants, vendors=vendors)
+        return cls(
+            settings=settings,
+            backend=backend,
+            tenants=tenants,
+            vendors=vendors,
+            client_address=ClientAddress(settings.trusted_proxies),
+        )
 
     def mounted_vendors(self) -> list[Vendor]:
         if self.settings.root_api:

@@ -103,4 +103,6 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
 def uvicorn_options() -> dict[str, Any]:
     """Options every way of running the sandbox passes to uvicorn."""
-    return {"http": "facturas_sandbox.server:GuardedHttpToolsProtocol", "timeout_keep_alive": 5}
+    # uvicorn would rewrite the client address from X-Forwarded-For of any loopback peer; the
+    # sandbox decides whom to trust itself (--trusted-proxy, client_address.py).
+    return {"http": "facturas_sandbox.server:GuardedHttpToolsProtocol", "timeout_keep_alive": 5, "proxy_headers": False}

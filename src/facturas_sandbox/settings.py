@@ -29,6 +29,8 @@ class Settings:
     public_url: str | None = None  # how clients reach us, for absolute URLs (PDF links)
     operator_token: str | None = None  # manages every tenant through the control plane
     body_timeout: float = 15.0  # seconds a client may take to send its body (then 408)
+    # Proxies (CIDRs) whose X-Forwarded-For / CF-Connecting-IP name the client: client_address.py
+    trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -39,6 +41,7 @@ class Settings:
         data = dataclasses.asdict(self)
         data["data_dir"] = str(self.data_dir) if self.data_dir is not None else None
         data["apis"] = list(self.apis)
+        data["trusted_proxies"] = list(self.trusted_proxies)
         return json.dumps(data)
 
     @classmethod
@@ -46,4 +49,5 @@ class Settings:
         data = json.loads(text)
         data["data_dir"] = Path(data["data_dir"]) if data["data_dir"] is not None else None
         data["apis"] = tuple(data["apis"])
+        data["trusted_proxies"] = tuple(data.get("trusted_proxies", ()))
         return cls(**data)

@@ -1,35 +1,38 @@
 """Tenants and their credentials.
 
 A tenant is a complete, isolated copy of every vendor's data. Every credential belongs to
-exactly one tenant; the registry resolves a presented secret to its tenant through a dict
-keyed by the secret's SHA-256, so lookup time does not depend on how much of a guess matches,
-and the final comparison is constant-time. Admin tokens are stored only as hashes.
+exactly one tenant: the credential index (`credentials.py`) resolves a presented secret to its
+tenant and refuses a second holder for any value. Admin tokens are stored only as hashes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import logging
 import secrets
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .clock import Clock
+from .credentials import CredentialIndex, CredentialTaken, TenantSecrets, digest
 from .store import Backend, TenantStore
 from .vendors.base import Secret, Vendor
+
+log = logging.getLogger("facturas_sandbox")
 
 DEMO_TENANT_ID = "demo"
 # Stable and documented in README: the demo tenant is for trying things by hand.
 DEMO_ADMIN_TOKEN = "sbx_admin_demo_0123456789abcdef"
 PLANS = ("professional", "free")
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+CONTROL_PLANE = "_sandbox"  # the API name admin tokens are indexed under
+ADMIN_ROLE = "admin"
+# A minted credential that collides with one in use is drawn again, this many times at most
+# (a collision of random secrets this long is already far-fetched).
+MAX_DRAWS = 20
 
 
 def new_secret(prefix: str, nbytes: int = 16) -> str:
@@ -42,6 +45,7 @@ class Tenant:
     store: TenantStore
     record: dict[str, Any]
     files_dir: Path
+    secrets: TenantSecrets
 
     @property
     def name(self) -> str:
@@ -56,6 +60,11 @@ class Tenant:
         return bool(self.record.get("demo"))
 
     @property
+    def incident_ban(self) -> bool:
+        """False: this tenant's requests are never banned (bans.py)."""
+        return self.record.get("incident_ban", True) is not False
+
+    @property
     def clock(self) -> Clock:
         return Clock.from_record(self.record.get("clock"))
 
@@ -63,12 +72,19 @@ class Tenant:
     def credentials(self) -> dict[str, Any]:
         return self.record.get("credentials", {})
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A store transaction whose credential claims and releases commit or fail with it."""
+        with self.secrets.index.atomic(), self.store.transaction():
+            yield
+
     def public(self, *, with_credentials: bool = True) -> dict[str, Any]:
         out = {
             "id": self.id,
             "name": self.name,
             "plan": self.plan,
             "demo": self.demo,
+            "incident_ban": self.incident_ban,
             "created": self.record.get("created"),
             "clock": {"now": self.clock.now().isoformat(), **self.clock.to_record()},
         }
@@ -88,11 +104,15 @@ class Tenants:
         self._system = backend.tenant("_system")
         self._records = self._system.collection("tenants")
         self._tenants: dict[str, Tenant] = {}
-        # (api, sha256(secret)) -> (tenant id, role)
-        self._index: dict[tuple[str, str], tuple[str, str]] = {}
+        self.credentials = CredentialIndex()
         self._lock = threading.RLock()
+        self._reserve_demo_credentials()
+        # The index is rebuilt at every start: first every tenant's own credentials, then the
+        # secrets clients created inside the tenants' data (which can never take one over).
         for record in self._records.all():
             self._open(record)
+        for tenant in self._tenants.values():
+            self._claim_stored_secrets(tenant)
 
     # -- lifecycle --------------------------------------------------------------------------
     def ensure_demo(self) -> Tenant:
@@ -110,18 +130,22 @@ class Tenants:
         """A new tenant seeded from the fixtures, and its admin token (shown only now)."""
         with self._lock:
             tenant_id = tenant_id or "t" + secrets.token_hex(8)
-            admin_token = DEMO_ADMIN_TOKEN if demo else new_secret("sbx_admin_", 24)
-            record = {
-                "id": tenant_id,
-                "name": name or tenant_id,
-                "plan": plan,
-                "demo": demo,
-                "created": Clock().now().isoformat(),
-                "admin_token_sha256": _digest(admin_token),
-                "credentials": {v.name: v.new_credentials(demo=demo) for v in self._vendors.values()},
-                "clock": Clock().to_record(),
-            }
-            self._records.insert(record)
+            try:
+                admin_token = self._mint_admin_token(tenant_id, demo)
+                record = {
+                    "id": tenant_id,
+                    "name": name or tenant_id,
+                    "plan": plan,
+                    "demo": demo,
+                    "created": Clock().now().isoformat(),
+                    "admin_token_sha256": digest(admin_token),
+                    "credentials": {v.name: self._mint(v, tenant_id, demo) for v in self._vendors.values()},
+                    "clock": Clock().to_record(),
+                }
+                self._records.insert(record)
+            except BaseException:
+                self.credentials.release_tenant(tenant_id)
+                raise
             tenant = self._open(record)
             self._seed(tenant)
             return tenant, admin_token
@@ -131,6 +155,9 @@ class Tenants:
         with self._lock:
             tenant = self.get(tenant_id)
             tenant.store.clear()
+            # Keys clients created are gone with the data; the tenant's own credentials stay.
+            own = {key for _, key, _ in self._credential_claims(tenant)}
+            self.credentials.release_tenant(tenant.id, keep_digests=own)
             # Uploaded files are tenant data too: a reset tenant must not keep (or collide with) them.
             shutil.rmtree(tenant.files_dir, ignore_errors=True)
             self._seed(tenant)
@@ -139,15 +166,36 @@ class Tenants:
     def delete(self, tenant_id: str) -> None:
         with self._lock:
             tenant = self.get(tenant_id)
-            self._unindex(tenant)
             self._records.delete(tenant_id)
             del self._tenants[tenant_id]
             self._backend.drop(tenant_id)
+            self.credentials.release_tenant(tenant.id)
 
     def update(self, tenant_id: str, changes: dict[str, Any]) -> Tenant:
+        if "credentials" in changes:
+            raise ValueError("credentials change through set_credentials, which claims them")
         with self._lock:
             tenant = self.get(tenant_id)
             tenant.record = self._records.update(tenant_id, changes)
+            return tenant
+
+    def set_credentials(self, tenant_id: str, api: str, credentials: dict[str, Any]) -> Tenant:
+        """Replace one API's credentials of a tenant: the new secrets are claimed (raises
+        CredentialTaken, changing nothing, if one is anyone else's), the old ones released."""
+        with self._lock:
+            tenant = self.get(tenant_id)
+            vendor = self._vendors[api]
+            new = vendor.secrets(credentials)
+            kept = {s.value for s in new}
+            with self.credentials.atomic():
+                for secret in new:
+                    self.credentials.claim(api, tenant.id, secret)
+                for secret in vendor.secrets(tenant.credentials.get(api, {})):
+                    if secret.value not in kept:
+                        self.credentials.release(api, tenant.id, secret.value)
+                tenant.record = self._records.update(
+                    tenant_id, {"credentials": {**tenant.credentials, api: credentials}}
+                )
             return tenant
 
     # -- look-ups ---------------------------------------------------------------------------
@@ -160,34 +208,17 @@ class Tenants:
     def all(self) -> list[Tenant]:
         return list(self._tenants.values())
 
-    def check_admin(self, tenant_id: str, token: str) -> bool:
-        tenant = self._tenants.get(tenant_id)
-        expected = tenant.record.get("admin_token_sha256", "") if tenant else _digest(secrets.token_hex(8))
-        return hmac.compare_digest(_digest(token), expected) and tenant is not None
-
     def tenant_of_admin_token(self, token: str) -> Tenant | None:
-        digest = _digest(token)
-        for tenant in self._tenants.values():
-            if hmac.compare_digest(digest, tenant.record.get("admin_token_sha256", "")):
-                return tenant
-        return None
+        holder = self.credentials.resolve(CONTROL_PLANE, token)
+        return self._tenants.get(holder.tenant_id) if holder is not None else None
 
     def resolve(self, api: str, secret: str) -> tuple[Tenant, str] | None:
         """The tenant and role a secret of this API belongs to, or None."""
-        if not secret:
+        holder = self.credentials.resolve(api, secret)
+        if holder is None:
             return None
-        entry = self._index.get((api, _digest(secret)))
-        if entry is None:
-            return None
-        tenant = self._tenants.get(entry[0])
-        return (tenant, entry[1]) if tenant is not None else None
-
-    def register_secret(self, api: str, tenant_id: str, secret: Secret) -> None:
-        """Add a secret minted at run time (e.g. an API key created through a vendor's API)."""
-        self._index[(api, _digest(secret.value))] = (tenant_id, secret.role)
-
-    def unregister_secret(self, api: str, value: str) -> None:
-        self._index.pop((api, _digest(value)), None)
+        tenant = self._tenants.get(holder.tenant_id)
+        return (tenant, holder.role) if tenant is not None else None
 
     # -- internals --------------------------------------------------------------------------
     def _open(self, record: dict[str, Any]) -> Tenant:
@@ -196,36 +227,85 @@ class Tenants:
             store=self._backend.tenant(record["id"]),
             record=record,
             files_dir=self._backend.files_dir(record["id"]),
+            secrets=TenantSecrets(self.credentials, record["id"]),
         )
         self._tenants[tenant.id] = tenant
-        self._index_credentials(tenant)
+        self._claim_credentials(tenant)
         return tenant
+
+    def _mint_admin_token(self, tenant_id: str, demo: bool) -> str:
+        for _ in range(1 if demo else MAX_DRAWS):
+            token = DEMO_ADMIN_TOKEN if demo else new_secret("sbx_admin_", 24)
+            try:
+                self.credentials.claim(CONTROL_PLANE, tenant_id, Secret(token, ADMIN_ROLE))
+            except CredentialTaken:
+                continue
+            return token
+        raise CredentialTaken(CONTROL_PLANE)
+
+    def _mint(self, vendor: Vendor, tenant_id: str, demo: bool) -> dict[str, Any]:
+        """New credentials of one API, claimed for the tenant; drawn again on a collision."""
+        for _ in range(MAX_DRAWS):
+            credentials = vendor.new_credentials(demo=demo)
+            try:
+                with self.credentials.atomic():
+                    for secret in vendor.secrets(credentials):
+                        self.credentials.claim(vendor.name, tenant_id, secret)
+            except CredentialTaken:
+                if demo:
+                    raise  # the demo's documented credentials cannot be drawn again
+                continue
+            return credentials
+        raise CredentialTaken(vendor.name)
 
     def _provision_missing(self, tenant: Tenant) -> None:
         # A vendor added since this tenant was created: give the tenant credentials and data.
         missing = [v for name, v in self._vendors.items() if name not in tenant.credentials]
-        if not missing:
-            return
-        credentials = dict(tenant.credentials)
         for vendor in missing:
-            credentials[vendor.name] = vendor.new_credentials(demo=tenant.demo)
-        self.update(tenant.id, {"credentials": credentials})
-        self._index_credentials(tenant)
-        for vendor in missing:
+            credentials = self._mint(vendor, tenant.id, tenant.demo)
+            tenant.record = self._records.update(
+                tenant.id, {"credentials": {**tenant.credentials, vendor.name: credentials}}
+            )
             vendor.seed(tenant)
 
-    def _index_credentials(self, tenant: Tenant) -> None:
+    def _credential_claims(self, tenant: Tenant) -> list[tuple[str, str, str]]:
+        """(api, sha256, role) of the tenant's own credentials, its admin token included."""
+        claims = []
+        admin = tenant.record.get("admin_token_sha256")
+        if admin:
+            claims.append((CONTROL_PLANE, admin, ADMIN_ROLE))
         for api, credentials in tenant.credentials.items():
             vendor = self._vendors.get(api)
-            if vendor is None:
-                continue
-            for secret in vendor.secrets(credentials):
-                self.register_secret(api, tenant.id, secret)
+            if vendor is not None:
+                claims.extend((api, digest(s.value), s.role) for s in vendor.secrets(credentials))
+        return claims
 
-    def _unindex(self, tenant: Tenant) -> None:
-        for key, (tenant_id, _) in list(self._index.items()):
-            if tenant_id == tenant.id:
-                del self._index[key]
+    def _claim_credentials(self, tenant: Tenant) -> None:
+        self._claim_all(tenant, self._credential_claims(tenant))
+
+    def _claim_stored_secrets(self, tenant: Tenant) -> None:
+        claims = []
+        for vendor in self._vendors.values():
+            stored = getattr(vendor, "stored_secrets", None)
+            if stored is not None:
+                claims.extend((vendor.name, digest(s.value), s.role) for s in stored(tenant))
+        self._claim_all(tenant, claims)
+
+    def _claim_all(self, tenant: Tenant, claims: list[tuple[str, str, str]]) -> None:
+        """Claims (api, sha256, role) read back from the data, at start or when opening a tenant."""
+        for api, key, role in claims:
+            try:
+                self.credentials.claim_digest(api, tenant.id, key, role)
+            except CredentialTaken:
+                # Data written before credentials were unique: the first holder keeps the
+                # value and this copy opens nothing.
+                log.warning("tenant %s: a %s credential is another tenant's; ignored for this tenant", tenant.id, api)
+
+    def _reserve_demo_credentials(self) -> None:
+        self.credentials.reserve(DEMO_TENANT_ID, DEMO_ADMIN_TOKEN)
+        for vendor in self._vendors.values():
+            for secret in vendor.secrets(vendor.new_credentials(demo=True)):
+                self.credentials.reserve(DEMO_TENANT_ID, secret.value)
 
     def _seed(self, tenant: Tenant) -> None:
         for vendor in self._vendors.values():

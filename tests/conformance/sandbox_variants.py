@@ -8,6 +8,7 @@ few operations a variant touches and returns its verdict.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -106,6 +107,22 @@ class BrokenApp:
         await send({"type": "http.response.body", "body": body})
 
 
+class OwnClientPerRequest:
+    """Each request from its own client address. FacturaScripts bans an address after five
+    refused keys, and these runs send missing and wrong keys on purpose (ignored_auth): from one
+    address, every later unauthenticated answer would be 429 instead of the 401 under test."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.counter = itertools.count(1)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            n = next(self.counter)
+            scope = {**scope, "client": (f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}", 50000)}
+        await self.app(scope, receive, send)
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -116,7 +133,7 @@ def run_variant(
     app: Any, tenant: Any, variant: Variant | None, *, api: str, operations: list[str], phases: tuple[str, ...] = ()
 ) -> Verdict:
     auth, parameters, raw = credentials(tenant, api, app)
-    target = app if variant is None else BrokenApp(app, variant, raw)
+    target = OwnClientPerRequest(app if variant is None else BrokenApp(app, variant, raw))
     max_examples = variant.max_examples if variant else 5
     phases = variant.phases if variant else phases
     data: dict[str, Any] = {

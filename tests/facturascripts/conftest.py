@@ -9,7 +9,6 @@ from starlette.testclient import TestClient
 from facturas_sandbox.app import create_app
 from facturas_sandbox.settings import Settings
 from facturas_sandbox.vendors.facturascripts import DEMO_RESTRICTED_TOKEN, DEMO_TOKEN
-from facturas_sandbox.vendors.facturascripts.auth import INCIDENTS
 
 BASE = "/facturascripts/api/3"
 FULL = {"X-Auth-Token": DEMO_TOKEN}
@@ -26,23 +25,28 @@ class FakeClock:
         return self.now
 
 
+# The test client speaks through a trusted proxy at 127.0.0.1, so a test chooses the client
+# address of its requests with X-Forwarded-For or CF-Connecting-IP, as a proxy would.
+PROXY = ("127.0.0.1", 50000)
+
+
 @pytest.fixture(scope="session")
 def app():
-    return create_app(Settings(data_dir=None, validate_responses=True))
+    return create_app(Settings(data_dir=None, validate_responses=True, trusted_proxies=("127.0.0.1/32",)))
 
 
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
     sandbox = app.sandbox
     sandbox.tenants.reset("demo")
-    INCIDENTS.clear()
-    with TestClient(app, raise_server_exceptions=False) as c:
+    sandbox.incidents.clear()
+    with TestClient(app, raise_server_exceptions=False, client=PROXY) as c:
         yield c
-    INCIDENTS.clear()
+    sandbox.incidents.clear()
 
 
 @pytest.fixture
-def clock(monkeypatch) -> FakeClock:
+def clock(app, monkeypatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(INCIDENTS, "clock", fake)
+    monkeypatch.setattr(app.sandbox.incidents, "clock", fake)
     return fake

@@ -83,8 +83,13 @@ def test_rate_limiting_after_five_failures(client):
     assert [client.get(f"{BASE}/clientes", headers={**ip, "X-Auth-Token": "x"}).status_code for _ in range(5)] == [
         401
     ] * 5
-    banned = client.get(f"{BASE}/clientes", headers={**ip, **FULL})
+    banned = client.get(f"{BASE}/clientes", headers={**ip, "X-Auth-Token": "y"})
     assert banned.status_code == 429
+    # The sandbox bans per tenant (one client's bad keys must not lock other tenants out): a
+    # valid key from the banned address is answered, with a warning that a real server would not.
+    valid = client.get(f"{BASE}/clientes", headers={**ip, **FULL})
+    assert valid.status_code == 200
+    assert "429" in valid.headers["x-sandbox-warning"]
 
 
 def test_cors_and_preflight(client):

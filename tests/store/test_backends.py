@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from tinydb import Query as TinyQuery
 
-from facturas_sandbox.store import Backend, Conflict
+from facturas_sandbox.store import Backend, Conflict, TenantDropped
 
 
 def test_crud_and_indexed_find(backend: Backend) -> None:
@@ -172,6 +172,36 @@ def test_drop_deletes_a_tenant_and_its_files(backend: Backend) -> None:
     assert again.collection("things").count() == 0 and again.next_number("s") == 1
     assert backend.files("doomed").list() == []
     assert backend.tenant("keep").collection("things").count() == 1
+
+
+def test_a_dropped_tenants_store_refuses_later_writes_and_drop_waits_for_one_in_progress(backend: Backend) -> None:
+    """A request that got its tenant's store before the tenant was deleted cannot write into it
+    (nor bring the tenant back); a write already in its transaction finishes, then goes too."""
+    doomed = backend.tenant("doomed")
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_write() -> None:
+        with doomed.transaction():
+            doomed.collection("things").insert({"id": "in-progress"})
+            inside.set()
+            release.wait(timeout=30)
+
+    writer = threading.Thread(target=slow_write)
+    writer.start()
+    assert inside.wait(timeout=30)
+    dropper = threading.Thread(target=backend.drop, args=("doomed",))
+    dropper.start()
+    dropper.join(timeout=0.3)
+    assert dropper.is_alive(), "drop did not wait for the write in progress"
+    release.set()
+    writer.join(timeout=30)
+    dropper.join(timeout=30)
+    with pytest.raises(TenantDropped):
+        doomed.collection("things").insert({"id": "late"})
+    with pytest.raises(TenantDropped):
+        doomed.next_number("s")
+    assert "doomed" not in backend.tenant_ids()
+    assert backend.tenant("doomed").collection("things").count() == 0
 
 
 def test_data_survives_reopening(make_backend: Callable[[], Backend]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Backend, Collection, Conflict, Document, FileStore, StoreError, TenantStore
+from .base import Backend, Collection, Conflict, Document, FileStore, StoreError, TenantDropped, TenantStore
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -29,6 +29,7 @@ __all__ = [
     "Document",
     "FileStore",
     "StoreError",
+    "TenantDropped",
     "TenantStore",
     "open_backend",
 ]

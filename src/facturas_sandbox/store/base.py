@@ -21,6 +21,10 @@ class StoreError(Exception):
     """The store cannot accept writes (unwritable directory, full disk, ...)."""
 
 
+class TenantDropped(Exception):
+    """The tenant's store was dropped (its tenant deleted): nothing more can be written to it."""
+
+
 class Conflict(Exception):
     """A write would break a uniqueness rule (duplicate key)."""
 

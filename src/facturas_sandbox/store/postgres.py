@@ -43,7 +43,7 @@ import psycopg_pool
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from . import pg_sql as q
-from .base import Conflict, Document, StoreError
+from .base import Conflict, Document, StoreError, TenantDropped
 from .files import check_name, parents, valid_name
 from .pg_schema import check_schema_name, lock_key, migrate
 from .query import Field, Page, Query
@@ -138,11 +138,19 @@ class PostgresBackend:
         return store
 
     def drop(self, tenant_id: str) -> None:
+        """Delete a tenant's data. A write in progress finishes first (the tenant's row lock);
+        every later write through this store raises TenantDropped instead of recreating it."""
         store = self.tenant(tenant_id)
-        with store.transaction():
-            conn = store._conn()
-            for table in ("documents", "sequences", "files", "tenants"):
-                store._execute(conn, f"DELETE FROM {self.schema}.{table} WHERE tenant_id = %s", (tenant_id,))
+        try:
+            with store.transaction():
+                conn = store._conn()
+                for table in ("documents", "sequences", "files", "tenants"):
+                    store._execute(conn, f"DELETE FROM {self.schema}.{table} WHERE tenant_id = %s", (tenant_id,))
+                # Set under the row lock: a writer waiting for it finds the flag when it gets it.
+                store.dropped = True
+        except BaseException:
+            store.dropped = False
+            raise
         with self._lock:
             self._stores.pop(tenant_id, None)
 
@@ -258,6 +266,7 @@ class PgTenantStore:
         self.schema = backend.schema
         self._local = threading.local()
         self._collections: dict[str, PgCollection] = {}
+        self.dropped = False  # set by PostgresBackend.drop (in this process)
 
     def collection(self, name: str, *, key: str = "id", indexes: tuple[str | Field, ...] = ()) -> PgCollection:
         coll = self._collections.get(name)
@@ -279,6 +288,8 @@ class PgTenantStore:
             finally:
                 tx.depth -= 1
             return
+        if self.dropped:
+            raise TenantDropped(self.tenant_id)
         tx = self._begin()
         self._local.tx = tx
         self.backend._count_transaction(+1)
@@ -311,7 +322,12 @@ class PgTenantStore:
                 cur = conn.execute(f"BEGIN; {lock}")
                 cur.nextset()
                 for _ in range(3):
-                    if cur.fetchone() is not None:
+                    found = cur.fetchone() is not None
+                    if self.dropped:
+                        # Dropped while this writer waited for the lock: not a new tenant
+                        # (the handler below rolls back and returns the connection).
+                        raise TenantDropped(self.tenant_id)
+                    if found:
                         return _Transaction(conn)
                     # No row: a new tenant, or one dropped meanwhile by another process.
                     conn.execute(create)

@@ -18,7 +18,7 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from .base import Conflict, Document, StoreError
+from .base import Conflict, Document, StoreError, TenantDropped
 from .tinydb_query import TinyFilesMixin, TinyQueryMixin
 from .wal import Op, WalStorage
 
@@ -169,6 +169,7 @@ class TinyTenantStore:
         self._depth = 0
         self._ops: list[Op] = []
         self._undo: list[tuple[TinyCollection, str, Document | None]] = []
+        self.dropped = False  # set by TinyDBBackend.drop: a write that comes later is refused
 
     def collection(self, name: str, *, key: str = "id", indexes: tuple[str, ...] = ()) -> TinyCollection:
         with self.lock:
@@ -183,6 +184,10 @@ class TinyTenantStore:
     def transaction(self) -> Iterator[None]:
         """Serialise this tenant's writers; make the enclosed writes durable together or undo them."""
         with self.lock:
+            if self.dropped:
+                # A request that got its tenant before the tenant was deleted: its write must
+                # not land in a store nobody will read again (nor recreate its files).
+                raise TenantDropped(self.tenant_id)
             self._depth += 1
             try:
                 yield
@@ -263,9 +268,13 @@ class TinyDBBackend(TinyFilesMixin):
             return store
 
     def drop(self, tenant_id: str) -> None:
+        """Delete a tenant's data. A write in progress finishes first (it holds the tenant's
+        lock); every later write of that store raises TenantDropped."""
         with self._lock:
             store = self._stores.pop(tenant_id, None)
         if store is not None:
+            with store.lock:
+                store.dropped = True
             store.close()
         path = self._path(tenant_id)
         if path is not None:

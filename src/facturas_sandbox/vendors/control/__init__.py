@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ...errors import ApiError
+from ...errors import TENANT_DELETED, ApiError
 from ...responses import json_response
 from . import handlers
 
@@ -16,6 +16,12 @@ class ControlPlane:
     title = "Sandbox control plane"
     base_path = "/_sandbox"
     handlers = handlers
+
+    def translate_error(self, error: ApiError, scope: object) -> ApiError:
+        if error.code == TENANT_DELETED:
+            # Deleted while this request was in flight: now it is a tenant like any unknown one.
+            return ApiError(404, "tenant_not_found", "No such tenant", extra={"param": "tenant_id"})
+        return error
 
     def error_response(self, error: ApiError) -> Response:
         kind = _TYPES.get(error.status) or ("api_error" if error.status >= 500 else "invalid_request_error")

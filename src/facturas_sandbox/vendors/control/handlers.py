@@ -96,7 +96,8 @@ async def get_tenant(tenant_id: str) -> Response:
 
 async def update_tenant(tenant_id: str, body: dict[str, Any]) -> Response:
     tenant = _tenant(tenant_id)
-    tenant = current_sandbox().tenants.update(tenant.id, {k: v for k, v in body.items() if k in ("name", "plan")})
+    changes = {k: v for k, v in body.items() if k in ("name", "plan", "incident_ban")}
+    tenant = current_sandbox().tenants.update(tenant.id, changes)
     return json_response(tenant.public())
 
 
@@ -108,12 +109,26 @@ async def delete_tenant(tenant_id: str) -> Response:
     sandbox.tenants.delete(tenant.id)
     sandbox.journals.drop(tenant.id)
     sandbox.faults.clear(tenant.id)
+    sandbox.incidents.forget(tenant.id)
     return empty_response(204)
 
 
 async def reset_tenant(tenant_id: str) -> Response:
-    tenant = current_sandbox().tenants.reset(_tenant(tenant_id).id)
+    sandbox = current_sandbox()
+    tenant = sandbox.tenants.reset(_tenant(tenant_id).id)
+    sandbox.incidents.lift(tenant.id)
     return json_response(tenant.public())
+
+
+# -- bans --------------------------------------------------------------------------------------
+async def list_bans(tenant_id: str) -> Response:
+    bans = current_sandbox().incidents.bans(_tenant(tenant_id).id)
+    return json_response({"data": [ban.public() for ban in bans]})
+
+
+async def lift_bans(tenant_id: str) -> Response:
+    current_sandbox().incidents.lift(_tenant(tenant_id).id)
+    return empty_response(204)
 
 
 async def get_clock(tenant_id: str) -> Response:

@@ -6,14 +6,14 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ...credentials import CredentialTaken
 from ...domain.money import ZERO, to_decimal
 from ...domain.taxid import InvalidTaxId, validate_spanish
 from ...errors import ApiError
 from ...responses import current_sandbox, current_tenant
-from ...tenants import Tenant, new_secret
-from ..base import Secret
+from ...tenants import MAX_DRAWS, Tenant, new_secret
 from . import records as rec
-from .auth import API, API_KEY_ROLE, LOGIN_ROLE, login_secret
+from .auth import API, LOGIN_ROLE, login_secret
 from .countries import COUNTRIES, COUNTRY_IDS
 from .representation import check_params, link, no_content, read_body, render, uri
 
@@ -127,28 +127,33 @@ async def create_session(format: str, body: Any = None) -> Response:
     if found is None or found[1] != LOGIN_ROLE or _blank(login) or _blank(password):
         raise ApiError(401, "unauthorized", "Invalid login or password")
     tenant = found[0]
-    credentials = dict(tenant.credentials[API])
-    api_key = credentials.get("api_key")
-    if not api_key:
-        api_key = new_secret("fg_", 20)
-        credentials["api_key"] = api_key
-        sandbox.tenants.update(tenant.id, {"credentials": {**tenant.credentials, API: credentials}})
-        sandbox.tenants.register_secret(API, tenant.id, Secret(api_key, API_KEY_ROLE))
+    api_key = tenant.credentials[API].get("api_key") or _open_session(tenant)
     user = rec.users(tenant.store).find(login=login)
     if not user:
         raise ApiError(401, "unauthorized", "Invalid login or password")
     return render(format, "user", _user_json(tenant, user[0], api_key, format))
 
 
+def _open_session(tenant: Tenant) -> str:
+    """A new session key for the tenant's user, claimed in the credential index (drawn again
+    in the unlikely case that the value is already a credential)."""
+    tenants = current_sandbox().tenants
+    for _ in range(MAX_DRAWS):
+        api_key = new_secret("fg_", 20)
+        try:
+            tenants.set_credentials(tenant.id, API, {**tenant.credentials[API], "api_key": api_key})
+        except CredentialTaken:
+            continue
+        return api_key
+    raise ApiError(503, "unavailable", "No session key could be drawn; try again")
+
+
 async def delete_session(format: str) -> Response:
     check_params()
     tenant = current_tenant()
-    sandbox = current_sandbox()
     credentials = dict(tenant.credentials[API])
-    api_key = credentials.pop("api_key", None)
-    if api_key:
-        sandbox.tenants.unregister_secret(API, api_key)
-        sandbox.tenants.update(tenant.id, {"credentials": {**tenant.credentials, API: credentials}})
+    if credentials.pop("api_key", None):
+        current_sandbox().tenants.set_credentials(tenant.id, API, credentials)
     return no_content()
 
 

@@ -44,7 +44,10 @@ class FacturaScripts:
         return {"token": new_apikey(), "restricted_token": new_apikey()}
 
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
-        return [Secret(credentials["token"], "apikey"), Secret(credentials["restricted_token"], "apikey")]
+        return [Secret(credentials["token"], auth.KEY_ROLE), Secret(credentials["restricted_token"], auth.KEY_ROLE)]
+
+    def stored_secrets(self, tenant: Tenant) -> list[Secret]:
+        return auth.stored_keys(tenant)
 
     def seed(self, tenant: Tenant) -> None:
         with open(fixtures_dir() / "facturascripts.json", encoding="utf-8") as fh:

@@ -1,24 +1,27 @@
 """FacturaScripts API keys, per-resource permissions and the incident ban
 (Core/Template/ApiController.php).
 
-Order of checks, as the real server: banned IP → 429; key from `X-Auth-Token`, else `Token`;
+Order of checks, as the real server: banned → 429; key from `X-Auth-Token`, else `Token`;
 unknown or disabled key → 401 and an incident; a key without full access needs an `apiaccess`
-row allowing the method → else 403 and an incident. Five incidents from one IP within 600 s
-ban it (sliding window). Incidents are kept per sandbox process with a monotonic clock, not
-per tenant: before a key is recognised there is no tenant to charge them to, exactly as a real
-installation keeps them installation-wide. Tests replace `INCIDENTS.clock`.
+row allowing the method → else 403 and an incident. Five incidents within 600 s ban (sliding
+window). A real installation bans the client IP for everyone; the sandbox counts incidents
+per (client IP, scope) — the tenant whose key was presented, or "unattributed" — so that one
+client's failures never lock another tenant out (bans.py). So the key is looked up before the
+ban is checked: which ban applies depends on whose key it is. The client IP is the socket
+peer, or what a trusted proxy forwarded (client_address.py).
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import Headers
 
-from ...errors import ApiError
+from ...bans import UNATTRIBUTED
+from ...credentials import CredentialTaken
+from ...errors import TENANT_DELETED, ApiError
+from ...responses import add_warning
 from ...tenants import Tenant
 from ..base import Secret
 
@@ -26,48 +29,19 @@ API = "facturascripts"
 BAN_MESSAGE = "Por motivos de seguridad se ha bloqueado durante 10 minutos el acceso desde su IP."
 INVALID_KEY = "Clave de API no válida"
 FORBIDDEN = "Prohibido"
-MAX_INCIDENTS = 5
-INCIDENT_WINDOW = 600.0
+KEY_ROLE = "apikey"
+# The secret is hidden in every answer, so the refusal names the column, never the value.
+DUPLICATE_KEY = "Ya existe una clave de API con ese valor (apikey)"
+DUPLICATE_KEY_WARNING = (
+    "apikey: a real FacturaScripts installation saves a second key with the same value; the sandbox "
+    "refuses any value that is already a credential anywhere in it, since each key names one tenant"
+)
+BANNED_ELSEWHERE_WARNING = (
+    "a real FacturaScripts installation would answer 429 here: this client IP has 5 failed "
+    "authentications with unknown keys in 10 minutes, and a real server bans the IP for every key; "
+    "the sandbox bans per tenant"
+)
 METHOD_FLAGS = {"GET": "allowget", "POST": "allowpost", "PUT": "allowput", "PATCH": "allowput", "DELETE": "allowdelete"}
-
-
-class Incidents:
-    """Failed requests per client IP, kept for INCIDENT_WINDOW seconds."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._by_ip: dict[str, deque[float]] = {}
-
-    def _recent(self, ip: str) -> deque[float]:
-        times = self._by_ip.setdefault(ip, deque())
-        horizon = self.clock() - INCIDENT_WINDOW
-        while times and times[0] <= horizon:
-            times.popleft()
-        if not times:
-            self._by_ip.pop(ip, None)
-        return times
-
-    def banned(self, ip: str) -> bool:
-        return len(self._recent(ip)) >= MAX_INCIDENTS
-
-    def add(self, ip: str) -> None:
-        self._recent(ip)
-        self._by_ip.setdefault(ip, deque()).append(self.clock())
-
-    def clear(self) -> None:
-        self._by_ip.clear()
-
-
-INCIDENTS = Incidents()
-
-
-def client_ip(headers: Headers | Mapping[str, str], client: tuple[str, int] | None) -> str:
-    """CF-Connecting-IP, then X-Forwarded-For (as sent, the whole header), then the socket."""
-    for name in ("cf-connecting-ip", "x-forwarded-for"):
-        value = headers.get(name)
-        if value:
-            return value.strip()
-    return client[0] if client else "unknown"
 
 
 def security_error(status: int, message: str) -> ApiError:
@@ -75,44 +49,33 @@ def security_error(status: int, message: str) -> ApiError:
 
 
 # -- key records ---------------------------------------------------------------------------------
-def _sandbox() -> Any:
-    # Outside a request (seeding a tenant) there is nothing to index yet: the tenant's
-    # credentials are indexed by the registry, other keys when the first request comes.
-    from ...responses import current_sandbox
-
-    try:
-        return current_sandbox()
-    except (LookupError, RuntimeError, KeyError):
-        return None
-
-
-def register_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
-    sandbox = _sandbox()
-    if sandbox is not None and record.get("apikey"):
-        sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
-
-
-def unregister_key(record: Mapping[str, Any]) -> None:
-    sandbox = _sandbox()
-    if sandbox is not None and record.get("apikey"):
-        sandbox.tenants.unregister_secret(API, record["apikey"])
-
-
-_indexed: set[int] = set()
-
-
-def _index_runtime_keys(sandbox: Any) -> None:
-    # Keys created through the API live only in the tenants' stores: index them once per process.
-    if id(sandbox) in _indexed:
-        return
+def stored_keys(tenant: Tenant) -> list[Secret]:
+    """The keys in a tenant's `apikeyes` (its own credentials and those clients created)."""
     from . import engine
 
-    keys = engine.model("apikeyes")
-    for tenant in sandbox.tenants.all():
-        for record in engine.collection(tenant.store, keys).all():
-            if record.get("apikey"):
-                sandbox.tenants.register_secret(API, tenant.id, Secret(record["apikey"], "apikey"))
-    _indexed.add(id(sandbox))
+    keys = engine.collection(tenant.store, engine.model("apikeyes")).all()
+    return [Secret(record["apikey"], KEY_ROLE) for record in keys if record.get("apikey")]
+
+
+def claim_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
+    """A new `apikeyes` row's secret becomes the tenant's, unless it exists anywhere in the
+    sandbox: then the save fails, as a save breaking a unique column fails."""
+    from . import engine
+
+    try:
+        # Claiming a value the tenant holds is harmless (seeding its own keys); a second row
+        # holding it is not.
+        if len(engine.collection(tenant.store, engine.model("apikeyes")).find(apikey=record["apikey"])) > 1:
+            raise CredentialTaken(API)
+        tenant.secrets.claim(API, Secret(record["apikey"], KEY_ROLE))
+    except CredentialTaken:
+        add_warning(DUPLICATE_KEY_WARNING)
+        raise engine.SaveError([DUPLICATE_KEY]) from None
+
+
+def release_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
+    if record.get("apikey"):
+        tenant.secrets.release(API, record["apikey"])
 
 
 def key_record(tenant: Tenant, token: str) -> dict[str, Any] | None:
@@ -147,36 +110,46 @@ def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str
 
     sandbox = scope["sandbox"]
     headers = Headers(scope=scope)  # type: ignore[arg-type]
-    ip = client_ip(headers, scope.get("client"))
-    if INCIDENTS.banned(ip):
-        raise security_error(429, BAN_MESSAGE)
+    ip = sandbox.client_address.of(scope)
     # X-Auth-Token wins over Token when both are sent.
     token = headers.get("x-auth-token") or headers.get("token") or token
-    if not token:
-        INCIDENTS.add(ip)
-        raise security_error(401, INVALID_KEY)
-    _index_runtime_keys(sandbox)
-    found = sandbox.tenants.resolve(API, token)
-    key = key_record(found[0], token) if found else None
-    if found is None or key is None or not key.get("enabled"):
-        INCIDENTS.add(ip)
-        raise security_error(401, INVALID_KEY)
+    found = sandbox.tenants.resolve(API, token) if token else None
+    if found is None:
+        raise refusal(sandbox, ip, None, 401, INVALID_KEY)
     tenant = found[0]
+    sandbox.incidents.note_use(tenant.id, ip, exempt=not tenant.incident_ban)
+    if tenant.incident_ban and sandbox.incidents.banned(ip, tenant.id):
+        raise security_error(429, BAN_MESSAGE)
+    key = key_record(tenant, token)
+    if key is None or not key.get("enabled"):
+        raise refusal(sandbox, ip, tenant, 401, INVALID_KEY)
     if not allowed(tenant, key, routing.resource_of(scope), scope["method"]):
-        INCIDENTS.add(ip)
-        raise security_error(403, FORBIDDEN)
+        raise refusal(sandbox, ip, tenant, 403, FORBIDDEN)
+    warnings = scope.get("sandbox.warnings")
+    if warnings is not None and sandbox.incidents.banned(ip, UNATTRIBUTED):
+        warnings.append(BANNED_ELSEWHERE_WARNING)
     return {"tenant": tenant.id, "role": "fullaccess" if key.get("fullaccess") else "restricted", "sub": str(key["id"])}
+
+
+def refusal(sandbox: Any, ip: str, tenant: Tenant | None, status: int, message: str) -> ApiError:
+    """A refused request: 429 if its scope is banned already (a 429 adds no incident), else
+    the refusal, counted as an incident of its scope."""
+    if tenant is None:
+        if sandbox.incidents.banned(ip, UNATTRIBUTED):
+            return security_error(429, BAN_MESSAGE)
+        sandbox.incidents.add(ip, UNATTRIBUTED)
+    elif tenant.incident_ban:
+        sandbox.incidents.add(ip, tenant.id)
+    return security_error(status, message)
 
 
 def translate_error(error: ApiError, scope: Mapping[str, Any]) -> ApiError:
     """Connexion's own 401 (no key header at all) as the real server answers it."""
     if error.origin != "security" or error.code == "security":
         return error
-    headers = Headers(scope=scope)  # type: ignore[arg-type]
-    ip = client_ip(headers, scope.get("client"))
-    if INCIDENTS.banned(ip):
-        return security_error(429, BAN_MESSAGE)
+    if error.code == TENANT_DELETED:
+        return security_error(401, INVALID_KEY)  # the client did nothing wrong: no incident
     if error.status == 401:
-        INCIDENTS.add(ip)
-        return security_error(401, INVALID_KEY)
+        sandbox = scope["sandbox"]
+        return refusal(sandbox, sandbox.client_address.of(scope), None, 401, INVALID_KEY)
     return error

@@ -42,7 +42,7 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
     tables = _by_table()
     credentials = tenant.credentials.get("facturascripts", {})
     today = tenant.clock.today()
-    with tenant.store.transaction():
+    with tenant.transaction():
         for table in ORDER:
             for row in data.get(table, []):
                 engine.insert(tenant, tables[table], row)

@@ -141,7 +141,7 @@ async def create_model(m: Model, body: Any = None, **arguments: Any) -> Response
         raise engine.model_error("file must be a file part (multipart/form-data with a filename)")
     # Read before the transaction: nothing may await while the tenant's lock is held.
     uploads = await files.read_uploads(arguments, upload_limit()) if m.uploads else []
-    with files.removed_on_failure(tenant) as written, tenant.store.transaction():
+    with files.removed_on_failure(tenant) as written, tenant.transaction():
         key = values.get(m.primary_key)
         if key not in (None, "", "null"):
             existing = engine.load(tenant.store, m, key)
@@ -164,7 +164,7 @@ async def update_model(m: Model, pk: Any = None, body: Any = None, **_: Any) -> 
         raise routing.schema_method_not_allowed()
     tenant = current_tenant()
     values = _body_values(m, body)
-    with tenant.store.transaction():
+    with tenant.transaction():
         # The server loads the record named by the body's primary key, else the URL's.
         key = values.get(m.primary_key, pk)
         current = engine.load(tenant.store, m, key)
@@ -183,7 +183,7 @@ async def delete_model(m: Model, pk: Any = None, **_: Any) -> Response:
     if pk == "schema":
         raise routing.schema_method_not_allowed()
     tenant = current_tenant()
-    with tenant.store.transaction():
+    with tenant.transaction():
         current = engine.load(tenant.store, m, pk)
         if current is None:
             raise engine.model_error(engine.NOT_FOUND, 404)

@@ -155,7 +155,7 @@ def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
             },
         )
     if m.resource == "apikeyes":
-        auth.register_key(tenant, record)
+        auth.claim_key(tenant, record)
 
 
 def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
@@ -171,7 +171,7 @@ def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     from . import auth
 
     if m.resource == "apikeyes":
-        auth.unregister_key(record)
+        auth.release_key(tenant, record)
     if m.resource == "attachedfiles":
         from . import files
 
