@@ -106,6 +106,7 @@ def sandbox(
             tmp = tempfile.mkdtemp(prefix="sandbox-bench-")
             data_dir = Path(tmp) / "data"
         args += ["--data-dir", str(data_dir)]
+    args += extra or []
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     try:

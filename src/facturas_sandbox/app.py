@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -24,13 +25,21 @@ from connexion.exceptions import (
     UnsupportedMediaTypeProblem,
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import MiddlewarePosition
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
+from . import connexion_compat
 from .contracts import load_contract
 from .errors import ApiError, first_line, tenant_deleted
 from .middleware import FaultMiddleware, SandboxMiddleware
@@ -91,9 +100,10 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
         finally:
             sandbox.close()
 
-    app = AsyncApp(__name__, lifespan=lifespan)
+    app = connexion_compat.app_class()(__name__, lifespan=lifespan, middlewares=middlewares(sandbox))
     common = {
-        "validator_map": validator_map(),
+        "validator_map": connexion_compat.validator_map(validator_map()),
+        "security_map": connexion_compat.security_map(),
         "validate_responses": settings.validate_responses,
         "swagger_ui_options": SwaggerUIOptions(swagger_ui_path="/ui"),
     }
@@ -120,12 +130,33 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     )
     sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
 
-    app.add_middleware(SandboxMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, sandbox=sandbox)
-    app.add_middleware(FaultMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, sandbox=sandbox)
     for exc_type in (ApiError, ProblemException, HTTPException, StoreError, TenantDropped, UnknownTenant, Exception):
         app.add_error_handler(exc_type, _handle_error)
     app.sandbox = sandbox  # type: ignore[attr-defined]
     return app
+
+
+def middlewares(sandbox: Sandbox) -> list[Any]:
+    """Connexion's default stack with the sandbox's two middlewares in it.
+
+    `SandboxMiddleware` goes outside the exception layer, so it sees every response, the
+    rendered errors included; `FaultMiddleware` after security (the tenant is known) and before
+    request validation. Request validation is connexion_compat's, which does its per-operation
+    work once.
+    """
+    return [
+        ServerErrorMiddleware,
+        functools.partial(SandboxMiddleware, sandbox=sandbox),
+        ExceptionMiddleware,
+        SwaggerUIMiddleware,
+        RoutingMiddleware,
+        SecurityMiddleware,
+        functools.partial(FaultMiddleware, sandbox=sandbox),
+        connexion_compat.request_validation_middleware(),
+        ResponseValidationMiddleware,
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
 
 
 SETTINGS_ENV = "FACTURAS_SANDBOX_SETTINGS"

@@ -51,27 +51,34 @@ class DroppedConnection(Exception):
 
 
 class _Exchange:
-    """What the journal needs of one request, gathered while it passes through."""
+    """What the journal needs of one request, gathered while it passes through.
+
+    Bodies are kept as the chunks that passed (most bodies are one chunk, which `body()`
+    returns without a copy)."""
 
     def __init__(self, scope: Scope) -> None:
         self.started = time.perf_counter()
-        self.request_body = bytearray()
+        self.request_chunks: list[bytes] = []
+        self.request_size = 0
         self.request_complete = True
         self.status = 0
         self.response_headers: list[tuple[str, str]] = []
-        self.response_body = bytearray()
+        self.response_chunks: list[bytes] = []
+        self.response_size = 0
         self.response_complete = True
         self.scope = scope
 
     def add_request(self, chunk: bytes) -> None:
-        if len(self.request_body) + len(chunk) <= BODY_KEEP:
-            self.request_body += chunk
+        if self.request_size + len(chunk) <= BODY_KEEP:
+            self.request_chunks.append(chunk)
+            self.request_size += len(chunk)
         else:
             self.request_complete = False
 
     def add_response(self, chunk: bytes) -> None:
-        if len(self.response_body) + len(chunk) <= BODY_KEEP:
-            self.response_body += chunk
+        if self.response_size + len(chunk) <= BODY_KEEP:
+            self.response_chunks.append(chunk)
+            self.response_size += len(chunk)
         else:
             self.response_complete = False
 
@@ -99,22 +106,25 @@ class SandboxMiddleware:
         extensions.setdefault("connexion_routing", {})
         mount = self.sandbox.mount_for(scope["path"])
         scope["sandbox.mount"] = mount
-        headers = Headers(scope=scope)
+        # Every header this layer and FaultMiddleware need, in one pass over the raw list
+        # (Headers.get scans it on each call).
+        wanted = _wanted_headers(scope["headers"])
+        scope["sandbox.prefer"] = wanted.get(b"prefer")
 
         every_options = mount is not None and getattr(mount.api, "preflight_every_options", False)
-        if scope["method"] == "OPTIONS" and (every_options or headers.get("access-control-request-method")):
-            await _send_preflight(mount, headers, send)
+        if scope["method"] == "OPTIONS" and (every_options or b"access-control-request-method" in wanted):
+            await _send_preflight(mount, Headers(scope=scope), send)
             return
 
-        content_type = headers.get("content-type", "")
+        content_type = wanted.get(b"content-type", "")
         if content_type.startswith("multipart/form-data") and "boundary=" not in content_type:
             # Starlette's parser fails on it with a KeyError (a 500) when the body is read.
             error = ApiError(400, "invalid_header", "multipart/form-data needs a boundary", origin="body")
             await _send_error(mount, error, send, scope.get("path"))
             return
 
-        limit = _body_limit(self.sandbox, headers)
-        length = headers.get("content-length")
+        limit = _body_limit(self.sandbox, content_type)
+        length = wanted.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
             error = (
                 BodyTooLarge(limit)
@@ -142,7 +152,7 @@ class SandboxMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         request_type = next((v for k, v in raw_headers if k == "content-type"), "")
         response_type = next((v for k, v in exchange.response_headers if k.lower() == "content-type"), "")
-        request_body, response_body = bytes(exchange.request_body), bytes(exchange.response_body)
+        request_body, response_body = b"".join(exchange.request_chunks), b"".join(exchange.response_chunks)
         recorded = None
         if exchange.request_complete and exchange.response_complete:
             recorded = (
@@ -193,7 +203,8 @@ class FaultMiddleware:
         await self.app(scope, receive, send)
 
     def _fault_for(self, scope: Scope, mount: Mount) -> Fault | None:
-        prefer = Headers(scope=scope).get("prefer")
+        # SandboxMiddleware read the header already.
+        prefer = scope["sandbox.prefer"] if "sandbox.prefer" in scope else Headers(scope=scope).get("prefer")
         if prefer:
             try:
                 fault = parse_prefer(prefer)
@@ -202,7 +213,7 @@ class FaultMiddleware:
             if fault is not None:
                 return fault
         tenant_id = _tenant_of(scope)
-        if tenant_id is None:
+        if tenant_id is None or not self.sandbox.faults.has_rules(tenant_id):
             return None
         relative = scope["path"][len(mount.prefix) :] or "/"
         operation_id = scope["extensions"]["connexion_routing"].get("operation_id")
@@ -229,8 +240,21 @@ async def apply_fault(fault: Fault, send: Send) -> bool:
     return False
 
 
-def _body_limit(sandbox: Sandbox, headers: Headers) -> int:
-    if headers.get("content-type", "").startswith("multipart/form-data"):
+# The headers SandboxMiddleware and FaultMiddleware read. Starlette's Headers.get returns the
+# first of repeated headers; so does this.
+_WANTED = frozenset({b"content-type", b"content-length", b"prefer", b"access-control-request-method"})
+
+
+def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, str]:
+    found: dict[bytes, str] = {}
+    for key, value in raw:
+        if key in _WANTED and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+def _body_limit(sandbox: Sandbox, content_type: str) -> int:
+    if content_type.startswith("multipart/form-data"):
         return sandbox.settings.max_upload_bytes
     return sandbox.settings.max_body_bytes
 
@@ -247,7 +271,10 @@ def _limited(receive: Receive, limit: int, timeout: float, exchange: _Exchange |
         if complete:
             return await receive()
         try:
-            message = await asyncio.wait_for(receive(), timeout)
+            # asyncio.timeout, not wait_for: wait_for runs receive() in a task of its own,
+            # created and scheduled for every chunk of every body.
+            async with asyncio.timeout(timeout):
+                message = await receive()
         except TimeoutError:
             raise BodyTimeout(timeout) from None
         if message["type"] == "http.request":

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from connexion.context import context, request
+from connexion.context import context, scope
 from starlette.responses import Response
 
 from .errors import ApiError, tenant_deleted
@@ -45,7 +45,9 @@ def empty_response(status: int = 200, headers: dict[str, str] | None = None) -> 
 
 
 def current_sandbox() -> Sandbox:
-    return request.scope["sandbox"]
+    # The scope proxy, not `request.scope`: each access to connexion.context.request builds a
+    # new ConnexionRequest around the scope.
+    return scope["sandbox"]
 
 
 def current_tenant() -> Tenant:
@@ -68,4 +70,4 @@ def current_role() -> str:
 
 def add_warning(text: str) -> None:
     """A fidelity warning for this exchange: sent as X-Sandbox-Warning and kept in the journal."""
-    request.scope.setdefault("sandbox.warnings", []).append(text)
+    scope.setdefault("sandbox.warnings", []).append(text)

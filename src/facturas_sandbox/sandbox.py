@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,11 @@ class Mount:
     @property
     def name(self) -> str:
         return self.api.name
+
+    @functools.cached_property
+    def subtree(self) -> str:
+        """What the paths under the prefix start with (asked on every request)."""
+        return self.prefix.rstrip("/") + "/"
 
     def allowed_methods(self, path: str) -> tuple[str, ...]:
         """The methods the contract documents for a concrete path (for 405's Allow header)."""
@@ -98,7 +104,7 @@ class Sandbox:
 
     def mount_for(self, path: str) -> Mount | None:
         for mount in self.mounts:
-            if path == mount.prefix or path.startswith(mount.prefix.rstrip("/") + "/"):
+            if path == mount.prefix or path.startswith(mount.subtree):
                 return mount
         return None
 

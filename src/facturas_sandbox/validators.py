@@ -17,6 +17,7 @@ from connexion.validators.json import JSONRequestBodyValidator
 from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 from starlette.types import Scope
 
+from .compiled_schema import compile_check
 from .errors import ApiError, FieldError
 
 MAX_DEPTH = 64
@@ -131,6 +132,11 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
             raise ApiError(400, "invalid_data", "The request body must not be null", origin="validation")
         if not self._nullable and body is None:
             raise ApiError(400, "invalid_body", "The request body must not be empty", origin="body")
+        check = self.__dict__.get("_check", False)
+        if check is False:
+            check = self._check = compile_check(self._schema, FORMAT_CHECKER)
+        if check is not None and check(body):
+            return None  # the common case; errors are found and worded by the Python validator
         errors = schema_errors(self._validator, body)
         if errors:
             summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:3])
