@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from facturas_sandbox.store import Backend, UnstorableText, open_backend
-from facturas_sandbox.store import pg_sql, wal
+from facturas_sandbox.store import Backend, UnstorableText, open_backend, pg_sql, wal
 
 
 class EncoderBroke(Exception):
