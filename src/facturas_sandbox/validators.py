@@ -12,10 +12,10 @@ import json
 import typing as t
 
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import VALIDATOR_MAP
+from connexion.validators import VALIDATOR_MAP, FormDataValidator, MultiPartFormDataValidator
 from connexion.validators.json import JSONRequestBodyValidator
 from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
-from starlette.types import Scope
+from starlette.types import Message, Receive, Scope
 
 from .compiled_schema import compile_check
 from .errors import ApiError, FieldError
@@ -106,7 +106,45 @@ def schema_errors(validator: Draft4Validator, body: t.Any) -> list[FieldError]:
     return [FieldError(field_path(e), _message(e)) for e in errors[:50]]
 
 
-class StrictJSONBodyValidator(JSONRequestBodyValidator):
+class ChunkedBodies:
+    """A body sent chunked (Transfer-Encoding: chunked, no Content-Length) is a body.
+
+    Connexion's `AbstractRequestBodyValidator.wrap_receive` decides that a request has no body
+    from its Content-Length header alone, so a chunked body, which has none, was taken for an
+    absent one: "RequestBody is required" for a required body, the schema's default for an
+    optional one. Here a chunked body is read first (the sandbox middleware has bounded its size
+    and time already) and handed to Connexion with the Content-Length it then has.
+    """
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        headers = scope["headers"]
+        if any(k == b"content-length" for k, _ in headers) or not any(k == b"transfer-encoding" for k, _ in headers):
+            return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        scope = {
+            **scope,
+            "headers": [*(h for h in headers if h[0] != b"transfer-encoding"), (b"content-length", str(size).encode())],
+        }
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            for message in replay:
+                return message
+            return await receive()
+
+        return await super().wrap_receive(replayed, scope=scope)  # type: ignore[misc]
+
+
+class StrictJSONBodyValidator(ChunkedBodies, JSONRequestBodyValidator):
     """Every error at once, in the sandbox's own error type."""
 
     @property
@@ -144,7 +182,22 @@ class StrictJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
 
+class SandboxFormDataValidator(ChunkedBodies, FormDataValidator):
+    pass
+
+
+class SandboxMultiPartFormDataValidator(ChunkedBodies, MultiPartFormDataValidator):
+    pass
+
+
 def validator_map() -> dict[str, t.Any]:
     # Keep Connexion's MediaTypeDict: it is what matches "application/json" to "*/*json".
-    body = type(VALIDATOR_MAP["body"])({**VALIDATOR_MAP["body"], "*/*json": StrictJSONBodyValidator})
+    body = type(VALIDATOR_MAP["body"])(
+        {
+            **VALIDATOR_MAP["body"],
+            "*/*json": StrictJSONBodyValidator,
+            "application/x-www-form-urlencoded": SandboxFormDataValidator,
+            "multipart/form-data": SandboxMultiPartFormDataValidator,
+        }
+    )
     return {**VALIDATOR_MAP, "body": body}
