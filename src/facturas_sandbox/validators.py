@@ -4,12 +4,20 @@ Connexion's stock JSON validator stops at the first error, answers non-UTF-8 bod
 (connexion issue #1860) and accepts NaN, Infinity and duplicate keys. The sandbox needs each
 of those rejected with a 4xx in the vendor's shape, so the body is parsed strictly here and
 every schema violation becomes a `FieldError`.
+
+JSON numbers with a fraction or an exponent are parsed as `Decimal`, never through a binary
+float (`1.0049999999999999999` is not 1.005, and rounds to 1.00). The parsed body is handed to
+the handler (`PARSED_BODY`, `exact_body`) instead of Connexion's second, float-based parse.
+Text that cannot be stored (`text_check`) is refused here too, in JSON and form bodies.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import typing as t
+from decimal import Decimal, InvalidOperation
 
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, FormDataValidator, MultiPartFormDataValidator
@@ -19,6 +27,7 @@ from starlette.types import Message, Receive, Scope
 
 from .compiled_schema import compile_check
 from .errors import ApiError, FieldError
+from .text_check import check_storable
 
 MAX_DEPTH = 64
 # OpenAPI 3.0 schemas are draft 4, whose format checker knows no `date` or `uuid`: without
@@ -26,6 +35,36 @@ MAX_DEPTH = 64
 # keywords keep draft 4 semantics.
 FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
 JSON_NULL = object()  # the body was the JSON literal null (not an absent body)
+# Where the JSON body validator leaves the body it parsed, for the handler (`exact_body`).
+PARSED_BODY = "sandbox.json_body"
+# Numbers beyond a double's range: what every vendor stores numbers in. A float parse made
+# them infinite (and refused); as Decimals they would reach the arithmetic.
+MAX_NUMBER = Decimal("1.7976931348623157e308")
+
+
+def json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or an exponent, exactly (json.loads' `parse_float`).
+
+    An exponent can leave no fraction digits (`1.5e1` is `Decimal("15")`); jsonschema-rs takes
+    such a Decimal for an integer where the draft-4 validator, like a float parse before, does
+    not, so it keeps one zero fraction digit (`15.0`): same value, same verdict everywhere.
+    """
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(f"{text!r} is not a number") from exc
+    if not number.is_finite() or abs(number) > MAX_NUMBER:
+        raise ValueError(f"the number {text[:40]} is beyond the range of a double")
+    sign, digits, exponent = number.as_tuple()
+    if exponent == 0:
+        number = Decimal((sign, (*digits, 0), -1))
+    return number
+
+
+def loads(text: str) -> t.Any:
+    """json.loads as the sandbox parses every request JSON: Decimal numbers, no NaN or
+    Infinity, no duplicate keys. ValueError or RecursionError on bad input."""
+    return json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_float=json_number)
 
 
 def _reject_constant(name: str) -> t.NoReturn:
@@ -75,9 +114,12 @@ def parse_json_strict(raw: bytes, encoding: str = "utf-8") -> t.Any:
     if _depth(text) > MAX_DEPTH:
         raise ApiError(400, "invalid_body", f"The JSON body is nested deeper than {MAX_DEPTH} levels", origin="body")
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_reject_constant)
+        body = loads(text)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_body", f"The body is not valid JSON: {exc}", origin="body") from exc
+    if "\\u" in text:  # U+0000 and lone surrogates can only come in as escapes
+        check_storable(body)
+    return body
 
 
 def field_path(error: ValidationError) -> str:
@@ -158,6 +200,8 @@ class StrictJSONBodyValidator(ChunkedBodies, JSONRequestBodyValidator):
     async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
         raw = b"".join([chunk async for chunk in stream])
         body = parse_json_strict(raw, self._encoding or "utf-8")
+        if raw:
+            scope[PARSED_BODY] = body
         # A literal `null` is a body, unlike an absent one: validate it as such.
         return JSON_NULL if body is None and raw.strip() else body
 
@@ -182,12 +226,52 @@ class StrictJSONBodyValidator(ChunkedBodies, JSONRequestBodyValidator):
         return None
 
 
-class SandboxFormDataValidator(ChunkedBodies, FormDataValidator):
+class _StorableFields:
+    async def _parse(self, stream: t.AsyncGenerator[bytes, None], scope: Scope) -> t.Any:
+        data = await super()._parse(stream, scope)  # type: ignore[misc]
+        check_storable(data)  # field names and values (file parts are not strings here)
+        return data
+
+
+class SandboxFormDataValidator(ChunkedBodies, _StorableFields, FormDataValidator):
     pass
 
 
-class SandboxMultiPartFormDataValidator(ChunkedBodies, MultiPartFormDataValidator):
+class SandboxMultiPartFormDataValidator(ChunkedBodies, _StorableFields, MultiPartFormDataValidator):
     pass
+
+
+def exact_body(handler: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """`handler` given the JSON body the validator parsed (Decimal numbers) as `body`.
+
+    Connexion parses a JSON body a second time for the handler, with Starlette's
+    `Request.json()` (binary floats); this replaces that value with the exact one.
+    """
+    if "body" not in inspect.signature(handler).parameters:
+        return handler
+
+    def exact(kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
+        if "body" in kwargs:
+            from connexion.context import scope
+
+            parsed = scope.get(PARSED_BODY, JSON_NULL)
+            if parsed is not JSON_NULL:
+                kwargs["body"] = parsed
+        return kwargs
+
+    if inspect.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def async_wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return await handler(*args, **exact(kwargs))
+
+        return async_wrapper
+
+    @functools.wraps(handler)
+    def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        return handler(*args, **exact(kwargs))
+
+    return wrapper
 
 
 def validator_map() -> dict[str, t.Any]:
