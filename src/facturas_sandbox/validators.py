@@ -101,6 +101,18 @@ def _depth(text: str) -> int:
     return deepest
 
 
+def dumps_exact(value: t.Any) -> str:
+    """JSON text of a parsed request value, its Decimal numbers written digit for digit (the
+    standard encoder refuses Decimal; a float would round it)."""
+    if isinstance(value, Decimal):
+        return str(value)  # "1.0049999999999999999", "1E+2": JSON numbers as they are
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{dumps_exact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps_exact(v) for v in value) + "]"
+    return json.dumps(value)
+
+
 def parse_json_strict(raw: bytes, encoding: str = "utf-8") -> t.Any:
     """Parse a request body or raise ApiError(400, origin="body")."""
     try:

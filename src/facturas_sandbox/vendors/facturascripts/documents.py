@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +16,8 @@ from typing import Any
 from ...domain.money import HUNDRED, ZERO, InvalidAmount, round_cents, to_decimal
 from ...errors import ApiError
 from ...tenants import Tenant
+from ...text_check import check_storable
+from ...validators import loads
 from . import engine, receipts, sequences, settings
 from .models import InvalidValue, format_date, parse_date, parse_time
 
@@ -181,9 +182,10 @@ def _lines_from(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, str):
         raise error(400, "Invalid lines")
     try:
-        parsed = json.loads(value)
-    except ValueError as exc:
+        parsed = loads(value)  # numbers as Decimal, as in every JSON the sandbox reads
+    except (ValueError, RecursionError) as exc:
         raise error(400, "Invalid lines") from exc
+    check_storable(parsed, origin="document")
     if not isinstance(parsed, list) or not all(isinstance(item, dict) for item in parsed):
         raise error(400, "Invalid lines")
     return parsed
