@@ -257,7 +257,9 @@ def exact_body(handler: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     """`handler` given the JSON body the validator parsed (Decimal numbers) as `body`.
 
     Connexion parses a JSON body a second time for the handler, with Starlette's
-    `Request.json()` (binary floats); this replaces that value with the exact one.
+    `Request.json()` (binary floats); this replaces that value with the exact one. Handlers
+    that take only `**kwargs` (FacturaScripts' generic model handlers, which store numbers as
+    the vendor's doubles anyway) keep Connexion's value.
     """
     if "body" not in inspect.signature(handler).parameters:
         return handler
