@@ -129,7 +129,9 @@ def parse_json_strict(raw: bytes, encoding: str = "utf-8") -> t.Any:
         body = loads(text)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_body", f"The body is not valid JSON: {exc}", origin="body") from exc
-    if "\\u" in text:  # U+0000 and lone surrogates can only come in as escapes
+    if "\\u" in text or encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        # From UTF-8, U+0000 and lone surrogates can only come in as escapes; a charset the
+        # client names (`unicode_escape`…) may decode to anything.
         check_storable(body)
     return body
 

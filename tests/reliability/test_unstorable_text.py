@@ -96,7 +96,10 @@ def _facturovia(client: TestClient, tenant: dict[str, Any]) -> Api:
             ("JSON key", "POST", f"{base}/clients", _json({"name": "ok", "tax_id": "B87654323", text: 1})),
             ("JSON find-or-create", "POST", f"{base}/clients/find-or-create", _json({"name": "x", "tax_id": text})),
         ]
+    escaped = {"content": b'{"name": "\\ud800", "tax_id": "B87654323"}'}
+    escaped["headers"] = {"Content-Type": "application/json; charset=unicode_escape"}  # decodes to a surrogate
     api.hostile += [
+        ("a charset that decodes to a surrogate", "POST", f"{base}/clients", escaped),
         ("query", "GET", f"{base}/invoices", {"params": {"external_reference": NUL}}),
         ("path", "GET", f"{base}/invoices/{NUL_IN_PATH}", {}),
         ("path of a write", "POST", f"{base}/invoices/{NUL_IN_PATH}/issue", {}),
