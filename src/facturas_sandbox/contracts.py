@@ -13,8 +13,6 @@ from typing import Any
 
 import yaml
 
-from .text_check import state_in_contract
-
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -100,15 +98,8 @@ def _load(path: str, mtime: float) -> dict[str, Any]:
     return parsed
 
 
-@functools.cache
-def _stated(path: str, mtime: float) -> dict[str, Any]:
-    # The contract as served: text values refuse U+0000 (text_check.py), which the YAML
-    # states once, in prose, instead of on every string.
-    return state_in_contract(copy.deepcopy(_load(path, mtime)))
-
-
 def load_contract(name: str) -> dict[str, Any]:
-    """The parsed contract, as served. Loaded ourselves and handed to Connexion as a dict, so
-    its Jinja2 pass never sees the YAML (a literal `{{` in an example would break it)."""
+    """The parsed contract. Loaded ourselves and handed to Connexion as a dict, so its Jinja2
+    pass never sees the YAML (a literal `{{` in an example would break it)."""
     path = contract_path(name)
-    return copy.deepcopy(_stated(str(path), path.stat().st_mtime))
+    return copy.deepcopy(_load(str(path), path.stat().st_mtime))

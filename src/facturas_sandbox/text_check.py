@@ -54,38 +54,3 @@ def check_storable(value: t.Any, origin: str = "body") -> None:
 def _printable(text: str) -> str:
     # The field name goes into the error body: it must not carry what it is refused for.
     return UNSTORABLE.sub("\ufffd", text)
-
-
-# -- the same rule, stated in the contracts --------------------------------------------------
-# Every text a request may send is a JSON Schema string that the rule narrows, so a client or
-# a test generator reading a contract (Schemathesis included) knows U+0000 is refused. Lone
-# surrogates need no schema: JSON Schema strings are Unicode text, which has none.
-NO_NUL = "^[^\\u0000]*$"
-_NUL = "\\u0000"
-_DATA_KEYWORDS = frozenset({"enum", "const", "default", "example", "examples", "x-example"})
-_BYTES = frozenset({"binary", "byte", "base64"})
-
-
-def state_in_contract(contract: dict[str, t.Any]) -> dict[str, t.Any]:
-    """`contract` (changed in place, and returned) with every free-text string schema refusing
-    U+0000: `pattern` where it has none, else `not: {pattern: U+0000}` beside its own."""
-    _narrow(contract)
-    return contract
-
-
-def _narrow(node: t.Any) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _narrow(item)
-        return
-    if not isinstance(node, dict):
-        return
-    for key, value in node.items():
-        if key not in _DATA_KEYWORDS:
-            _narrow(value)
-    if node.get("type") != "string" or "enum" in node or "const" in node or node.get("format") in _BYTES:
-        return
-    if "pattern" not in node:
-        node["pattern"] = NO_NUL
-    elif "not" not in node:
-        node["not"] = {"type": "string", "pattern": _NUL}  # (a bare pattern would refuse null)
