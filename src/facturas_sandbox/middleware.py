@@ -5,7 +5,6 @@ the errors the vendors render included. It
 
 * tells the inner layers which sandbox and which mounted API the request belongs to;
 * refuses bodies over the size limit before anything reads them (413 in the API's shape);
-* refuses U+0000 in the path or the query string (400: text_check.py);
 * answers CORS preflights and adds CORS headers, for browser front ends;
 * applies a `Prefer: code=…, latency=…` header (Prism-style, one call);
 * sends the request's fidelity warnings as `X-Sandbox-Warning` headers;
@@ -23,7 +22,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +31,6 @@ from .errors import ApiError
 from .faults import Fault, InvalidPrefer, parse_prefer
 from .journal import BODY_KEEP, JournalEntry, RawBodies, mask_query
 from .sandbox import Mount, Sandbox
-from .text_check import unstorable_error
 
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 
@@ -124,11 +121,6 @@ class SandboxMiddleware:
             # Starlette's parser fails on it with a KeyError (a 500) when the body is read.
             error = ApiError(400, "invalid_header", "multipart/form-data needs a boundary", origin="body")
             await _send_error(mount, error, send, scope.get("path"))
-            return
-
-        unstorable = _unstorable_in_url(scope)
-        if unstorable is not None:
-            await _send_error(mount, unstorable_error(unstorable), send, scope.get("path"))
             return
 
         limit = _body_limit(self.sandbox, content_type)
@@ -259,19 +251,6 @@ def _wanted_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, str]:
         if key in _WANTED and key not in found:
             found[key] = value.decode("latin-1")
     return found
-
-
-def _unstorable_in_url(scope: Scope) -> str | None:
-    """The path or query parameter holding U+0000 (`%00`), if any (text_check.py: a decoded
-    URL cannot hold a lone surrogate, invalid UTF-8 becomes U+FFFD)."""
-    if "\x00" in scope["path"]:
-        return "(path)"
-    query = scope.get("query_string", b"")
-    if b"%00" in query:
-        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-            if "\x00" in name or "\x00" in value:
-                return name
-    return None
 
 
 def _body_limit(sandbox: Sandbox, content_type: str) -> int:

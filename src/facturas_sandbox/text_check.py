@@ -1,11 +1,16 @@
-"""Text a request may not bring in: U+0000 and lone surrogates, refused with a 400 everywhere.
+"""Text a request may not bring in: lone surrogates, refused with a 400 in every API's shape.
 
-A lone surrogate (`"\\ud800"` in JSON) is not a character: UTF-8 cannot encode it, so no
-response, log line or file holding it can be written (it answered 500 and corrupted the
-tenant). U+0000 is a character, but PostgreSQL's jsonb and XML 1.0 cannot hold it, and no
-invoicing field needs it. Both are refused at the boundary, in every channel a value can come
-through (JSON, form and multipart fields, query strings, paths); XML parsers refuse them
-already. The error names the field, in each API's own error shape.
+A lone surrogate (`"\\ud800"` in JSON) is not a character, only half of a UTF-16 pair: UTF-8
+cannot encode it, so no response, log line, file or store record holding it can be written
+(it answered 500 and corrupted the tenant). It can only arrive through a JSON `\\u` escape
+(in a body, or in FacturaScripts' `lineas` JSON inside a form) or a charset the client names:
+a URL, a form or a multipart part decodes invalid bytes to U+FFFD, and XML parsers refuse
+`&#xD800;`. So JSON is where it is refused, naming the field.
+
+U+0000 is storable text (both stores keep it, JSON writes it as `\\u0000`), and refusing it
+would refuse bodies a contract calls valid (a JSON Schema string may hold it; OpenAPI 3.0 has
+no way to constrain the keys of additional properties); what cannot show it (XML 1.0, XLS,
+PDF) must escape it like any control character.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ import typing as t
 
 from .errors import ApiError, FieldError
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-MESSAGE = "contains text that cannot be stored (U+0000 or a lone surrogate)"
+UNSTORABLE = re.compile("[\ud800-\udfff]")
+MESSAGE = "contains a lone surrogate (half of a UTF-16 pair), which is not text and cannot be stored"
 
 
 def find_unstorable(value: t.Any, path: str = "") -> str | None:

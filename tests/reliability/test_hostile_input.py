@@ -481,7 +481,7 @@ def test_attachedfiles_form_paths_that_leave_myfiles_are_refused(upload_sandbox:
         "enlace-dir/secreto.txt",
         "enlace-padre/fuera.txt",
         "roto.txt",
-        # (U+0000 in a path is refused before this: test_unstorable_text.py)
+        "dentro.txt\x00.png",
         ".",
         "..",
         "",
