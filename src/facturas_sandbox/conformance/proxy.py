@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..cli import command
+from ..commands import command
 from ..contracts import load_contract
 from ..errors import ApiError, Origin
 from ..journal import Journal, JournalEntry, RawBodies, mask_query
