@@ -119,7 +119,7 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
 
     for exc_type in (ApiError, ProblemException, HTTPException, StoreError, TenantDropped, UnknownTenant, Exception):
         app.add_error_handler(exc_type, handle_error)
-    app.sandbox = sandbox  # type: ignore[attr-defined]
+    app.sandbox = sandbox
     return app
 
 
