@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from .errors import ApiError, FieldError
+from .errors import ApiError, FieldError, Origin
 
 UNSTORABLE = re.compile("[\ud800-\udfff]")
 MESSAGE = "contains a lone surrogate (half of a UTF-16 pair), which is not text and cannot be stored"
@@ -44,12 +44,12 @@ def find_unstorable(value: t.Any, path: str = "") -> str | None:
     return None
 
 
-def unstorable_error(field: str, origin: str = "body") -> ApiError:
+def unstorable_error(field: str, origin: Origin = "body") -> ApiError:
     field = _printable(field)
     return ApiError(400, "invalid_text", f"{field}: {MESSAGE}", fields=[FieldError(field, MESSAGE)], origin=origin)
 
 
-def check_storable(value: t.Any, origin: str = "body") -> None:
+def check_storable(value: t.Any, origin: Origin = "body") -> None:
     """Raise the 400 for the first unstorable string in `value` (a parsed body)."""
     found = find_unstorable(value)
     if found is not None:
