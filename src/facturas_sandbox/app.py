@@ -66,6 +66,20 @@ class _MultipleContentTypesFilter(logging.Filter):
 logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleContentTypesFilter())
 
 
+class _BareValidationErrorFilter(logging.Filter):
+    """Connexion logs `Validation error: 'login' is a required property` with no method, path or
+    API; `_log_refusal` says the same with all three, once per refused request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Validation error:")
+
+
+for _name in ("connexion.validators.json", "connexion.validators.form_data", "connexion.validators.parameter"):
+    logging.getLogger(_name).addFilter(_BareValidationErrorFilter())
+
+refusals = logging.getLogger("facturas_sandbox.requests")
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -225,6 +239,15 @@ def render_error(mount: Mount | None, error: ApiError, path: str | None = None) 
     return response
 
 
+def _log_refusal(mount: Mount | None, scope: Any, error: ApiError, status: int) -> None:
+    """A request the contract refused, in one line a reader can act on (a warning, as
+    Connexion logged form-body refusals as errors, so that it shows in `serve`'s log)."""
+    if error.origin not in ("validation", "body") or not 400 <= status < 500:
+        return
+    api = mount.name if mount is not None else CONTROL_PLANE.name
+    refusals.warning("%s %s %s refused with %s: %s", api, scope.get("method"), scope.get("path"), status, error.message)
+
+
 async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     error = to_api_error(exc)
     mount = request.scope.get("sandbox.mount")
@@ -238,6 +261,7 @@ async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionR
     if translate is not None:
         error = translate(error, request.scope)
     response = render_error(mount, error, request.scope.get("path"))
+    _log_refusal(mount, request.scope, error, response.status_code)
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,
