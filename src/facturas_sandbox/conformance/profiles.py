@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-# Facturovia: a body's client_id must name a client of the account, and a rectify item must
-# match a line of the invoice it refunds; the vendor answers 422 ("invalid data, the response
-# lists offending fields").
+# Facturovia: a body's client_id must name a client of the account, a rectify item must
+# match a line of the invoice it refunds, and a tax id's control character must be right (the
+# schema states its shape, not the checksum); the vendor answers 422 ("invalid data, the
+# response lists offending fields").
 _FACTUROVIA_422 = ["2xx", "3xx", "401", "403", "404", "409", "422"]
 # Facturala: a NIT's check digit (mod 11) is marked `format: nit`, which the generator honours
 # but the coverage phase does not, so a schema-valid NIT can still be refused with 400.
@@ -38,7 +39,14 @@ _FACTURAGEM_BODY_OPERATIONS = (
 _ACCEPTANCE: dict[str, dict[str, list[str]]] = {
     "facturovia": {
         operation_id: _FACTUROVIA_422
-        for operation_id in ("createInvoice", "updateInvoice", "createQuote", "rectifyInvoice")
+        for operation_id in (
+            "createClient",
+            "findOrCreateClient",
+            "createInvoice",
+            "updateInvoice",
+            "createQuote",
+            "rectifyInvoice",
+        )
     },
     "facturala": {"createInvoice": _FACTURALA_CREATE},
     "facturagem": {operation_id: _FACTURAGEM_422 for operation_id in _FACTURAGEM_BODY_OPERATIONS},
