@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from .cli import command
+from .commands import command
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 

@@ -108,7 +108,7 @@ def _message(error: ValidationError) -> str:
         # A nil value (an empty XML element, a null) in words, not as jsonschema's `None is not
         # of type 'array'`, which names a Python value.
         kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        return "must be " + " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+        return "must be " + " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
     if error.validator == "additionalProperties":
         return "unknown field"
     if error.validator == "required":
