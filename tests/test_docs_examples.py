@@ -17,7 +17,8 @@ blocks after it). An HTML comment right before a block says what to check and su
     <!-- doctest: skip: REASON -->      never run (printed)
 
 A `curl` command whose status is not checked must answer below 400. `127.0.0.1:8080` becomes
-the test's own server and `.venv/bin/facturas-sandbox` the installed command. The server is a
+the test's own server and `.venv/bin/` the running interpreter's. Commands run in a temporary
+directory; `$REPOSITORY` names the repository for `setup:` lines. The server is a
 `serve` process of its own, with a fresh data directory, so no other test's state (a FACTURAgem
 demo session logged out, a ban) reaches it and none of its state reaches other tests.
 """
@@ -145,12 +146,14 @@ class Session:
         self.env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
         for name in ("SANDBOX_ADMIN_TOKEN", "SANDBOX_URL", "SANDBOX_TENANT_ID"):
             self.env.pop(name, None)
+        self.env["SANDBOX_OPERATOR_TOKEN"] = OPERATOR_TOKEN
+        self.env["REPOSITORY"] = str(ROOT)  # for `setup:` lines that need the repository's files
         self.placeholders: dict[str, str] = {}
 
     def _text(self, command: str) -> str:
         port = self.base.rsplit(":", 1)[1]
         command = command.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
-        command = command.replace(".venv/bin/facturas-sandbox", "facturas-sandbox")
+        command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
         for placeholder, value in self.placeholders.items():
             command = command.replace(placeholder, value)
         return command
@@ -264,9 +267,13 @@ def run_block(block: Block, session: Session) -> list[str]:
     return _check(block, results, session)
 
 
+# The operator token the docs' server runs with, as docs/qa.md says to serve it for plain runs.
+OPERATOR_TOKEN = "docs-examples-operator"
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with SandboxProcess(tmp_path_factory.mktemp("docs-data")) as sandbox:
+    with SandboxProcess(tmp_path_factory.mktemp("docs-data"), "--operator-token", OPERATOR_TOKEN) as sandbox:
         yield sandbox.base
 
 
