@@ -90,3 +90,15 @@ def test_make_serve_passes_the_port_once(variables: list[str], expected: str) ->
     )
     line = out.stdout.strip().splitlines()[-1]
     assert line.count("--port") == 1 and expected in " ".join(line.split()), line
+
+
+def test_tenant_new_can_turn_the_incident_ban_off(base: str, capsys: Any) -> None:
+    assert main(["tenant", "new", "--url", base, "--api", "facturascripts", "--no-incident-ban"]) == 0
+    env = _exports(capsys.readouterr().out)
+    control = httpx.get(
+        f"{base}/_sandbox/tenants/{env['SANDBOX_TENANT_ID']}",
+        headers={"Authorization": f"Bearer {env['SANDBOX_ADMIN_TOKEN']}"},
+    )
+    assert control.json()["incident_ban"] is False
+    for n in range(7):  # unknown keys from this address: never banned while the tenant is exempt here
+        assert httpx.get(f"{base}/facturascripts/api/3/clientes", headers={"Token": f"wrong-{n}"}).status_code == 401

@@ -45,6 +45,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     new.add_argument(
         "--api", action="append", choices=sorted(VARIABLES), help="only this API's credentials (repeatable)"
     )
+    new.add_argument(
+        "--no-incident-ban",
+        action="store_true",
+        help="turn the tenant's incident ban off (for Schemathesis runs that send wrong keys on purpose)",
+    )
     delete = actions.add_parser("delete", help="delete the tenant $SANDBOX_TENANT_ID with $SANDBOX_ADMIN_TOKEN")
     delete.add_argument("--url", default=os.environ.get("SANDBOX_URL", DEFAULT_URL))
     delete.add_argument("--id", default=os.environ.get("SANDBOX_TENANT_ID"), help="default $SANDBOX_TENANT_ID")
@@ -68,10 +73,13 @@ def _facturagem_key(base: str, prefix: str, credentials: dict[str, str]) -> str:
     return str(answer["api_key"])
 
 
-def new_tenant(url: str, name: str, apis: list[str] | None) -> list[tuple[str, str]]:
+def new_tenant(url: str, name: str, apis: list[str] | None, incident_ban: bool = True) -> list[tuple[str, str]]:
     """Create the tenant and return (variable, value) pairs."""
     base = url.rstrip("/")
     tenant = _request("POST", f"{base}/_sandbox/tenants", json={"name": name}).json()
+    if not incident_ban:
+        admin = {"Authorization": f"Bearer {tenant['admin_token']}"}
+        _request("PATCH", f"{base}/_sandbox/tenants/{tenant['id']}", json={"incident_ban": False}, headers=admin)
     mounted = {api["name"]: api["base_path"] for api in _request("GET", f"{base}/_sandbox/apis").json()["data"]}
     out = [("SANDBOX_URL", base), ("SANDBOX_TENANT_ID", tenant["id"]), ("SANDBOX_ADMIN_TOKEN", tenant["admin_token"])]
     for api, pairs in VARIABLES.items():
@@ -88,7 +96,7 @@ def new_tenant(url: str, name: str, apis: list[str] | None) -> list[tuple[str, s
 def tenant(args: argparse.Namespace) -> int:
     try:
         if args.action == "new":
-            for variable, value in new_tenant(args.url, args.name, args.api):
+            for variable, value in new_tenant(args.url, args.name, args.api, not args.no_incident_ban):
                 print(f"export {variable}={shlex.quote(value)}")
             return 0
         if not args.id or not args.admin_token:
