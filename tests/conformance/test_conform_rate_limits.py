@@ -21,6 +21,12 @@ FS = "/facturascripts/api"
 FV = "/facturovia/api"
 
 
+@pytest.fixture(autouse=True)
+def _no_admin_token_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `conform` reads SANDBOX_ADMIN_TOKEN; a developer's shell after `tenant new` must not decide these runs.
+    monkeypatch.delenv("SANDBOX_ADMIN_TOKEN", raising=False)
+
+
 @pytest.fixture
 def sandbox() -> Iterator[tuple[str, Any, str, Any]]:
     """(base URL, tenant, its admin token, app): a fresh app per test, so bans start empty."""
