@@ -53,6 +53,18 @@ class _MultipleContentTypesFilter(logging.Filter):
 logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleContentTypesFilter())
 
 
+class _BareValidationErrorFilter(logging.Filter):
+    """Connexion logs `Validation error: 'login' is a required property` with no method, path or
+    API; `_log_refusal` says the same with all three, once per refused request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Validation error:")
+
+
+for _name in ("connexion.validators.json", "connexion.validators.form_data", "connexion.validators.parameter"):
+    logging.getLogger(_name).addFilter(_BareValidationErrorFilter())
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
