@@ -39,7 +39,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
-from . import connexion_compat
+from . import connexion_compat, log_escape
 from .contracts import load_contract
 from .errors import ApiError, first_line, tenant_deleted
 from .middleware import FaultMiddleware, SandboxMiddleware
@@ -90,6 +90,7 @@ class ModuleResolver(Resolver):
 
 
 def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
+    log_escape.install()
     validate_contracts_once()
     sandbox = sandbox or Sandbox.open(settings)
 

@@ -591,18 +591,32 @@ def pay(tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]) -> tupl
 
 
 # -- export ----------------------------------------------------------------------------------------
+# A text cell a spreadsheet would read as a formula (OWASP, CSV injection): = + - @, and tab
+# and carriage return, which some spreadsheets skip before looking for one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: numbers as they are, text that could start a formula behind a `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_csv(doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     fields = ["codigo", "fecha", doc.party, doc.party_name, "cifnif", "neto", "totaliva", "totalrecargo"]
     fields += ["totalirpf", "total"]
     writer.writerow(fields)
-    writer.writerow([header.get(f, "") for f in fields])
+    writer.writerow([csv_cell(header.get(f)) for f in fields])
     writer.writerow([])
     line_fields = ["referencia", "descripcion", "cantidad", "pvpunitario", "dtopor", "iva", "recargo", "pvptotal"]
     writer.writerow(line_fields)
     for line in lines:
-        writer.writerow([line.get(f, "") if line.get(f) is not None else "" for f in line_fields])
+        writer.writerow([csv_cell(line.get(f)) for f in line_fields])
     return out.getvalue().encode("utf-8")
 
 
