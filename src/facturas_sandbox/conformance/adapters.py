@@ -62,10 +62,16 @@ class Document:
     # Every line amount is >= 0: only then can a partial refund's total be compared with the
     # original's (a refund of one line of a mixed-sign invoice may exceed its total).
     nonnegative_lines: bool = False
+    # A draft whose lines, as shown, are what a rectification would refund: FacturaScripts
+    # issues a draft original when it rectifies it, so a draft's lines count until they change.
+    refundable_draft: bool = False
 
 
 class Adapter:
     name = ""
+    # How far, per refunded line, the refunds' totals may pass the original's by rounding: 0
+    # where the last refund takes exactly what is left.
+    refund_rounding = Decimal(0)
 
     def documents(self, case: Any, body: Any) -> list[Document]:
         return []
@@ -82,6 +88,10 @@ class Adapter:
     def edited_identity(self, case: Any) -> Any:
         """The issued document this request would change, if it is an edit or a deletion."""
         return None
+
+    def changes_draft_lines(self, case: Any) -> bool:
+        """Does this request change lines of drafts without showing them (a line resource)?"""
+        return False
 
 
 def _method(case: Any) -> str:
@@ -279,6 +289,10 @@ _FS_AMOUNTS = ("neto", "totalsuplidos", "totaliva", "totalrecargo", "totalirpf",
 
 class FacturaScripts(Adapter):
     name = "facturascripts"
+    # Calculator rounds each rectificative's tax groups on its own, as the real server does, so
+    # refunds made in parts may pass the original's total by up to a cent per group (at most
+    # one group per line); their quantities may not pass the lines'.
+    refund_rounding = Decimal("0.01")
 
     @staticmethod
     def _kind(case: Any) -> str | None:
@@ -326,9 +340,38 @@ class FacturaScripts(Adapter):
                     },
                     total=total,
                     refunds=(kind, str(raw["idfacturarect"])) if raw.get("idfacturarect") not in (None, "") else None,
+                    refundable_draft=True,
+                    **self._lines(body, raw),
                 )
             )
         return docs
+
+    @staticmethod
+    def _lines(body: Any, raw: dict[str, Any]) -> dict[str, Any]:
+        """Quantities of the lines a `{doc, lines}` answer shows: by `idlinea`, or for a
+        rectificative by the refunded line (`idlinearect`)."""
+        lines = body.get("lines") if isinstance(body, dict) and body.get("doc") is raw else None
+        if not isinstance(lines, list):
+            return {}
+        refund = raw.get("idfacturarect") not in (None, "")
+        quantities: dict[str, Decimal] = {}
+        nonnegative = True
+        for line in lines:
+            if not isinstance(line, dict):
+                continue
+            key = line.get("idlinearect") if refund else line.get("idlinea")
+            try:
+                quantity = dec(line.get("cantidad") or 0)
+                nonnegative = nonnegative and dec(line.get("pvptotal") or 0) >= 0
+            except ValueError:
+                continue
+            if key is not None:
+                quantities[str(key)] = quantities.get(str(key), Decimal(0)) + quantity
+        return {"quantities": quantities, "nonnegative_lines": nonnegative and bool(quantities)}
+
+    def changes_draft_lines(self, case: Any) -> bool:
+        path = case.operation.path.lower()
+        return _method(case) != "GET" and "/linea" in path and "factura" in path
 
     def totals_problem(self, doc: Document) -> str | None:
         raw = doc.raw

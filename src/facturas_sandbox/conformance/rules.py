@@ -207,6 +207,7 @@ class _Original:
     quantities: dict[str, Decimal]
     total: Decimal
     nonnegative_lines: bool
+    issued: bool = True
 
 
 @dataclass
@@ -229,19 +230,25 @@ class rectificative_refund:
             gone = adapter.edited_identity(case)
             for refunds in self.refunds.values():
                 refunds.by_corrective.pop(gone, None)  # a deleted draft rectificative refunds nothing
+        if adapter is not None and 200 <= response.status_code < 300 and adapter.changes_draft_lines(case):
+            # A draft's lines changed out of sight: what it showed no longer bounds its refunds.
+            self.originals = {k: v for k, v in self.originals.items() if v.issued}
         exchange = _documents(case, response)
         if exchange is None:
             return None
         for doc in exchange.documents:
             if doc.refunds is None:
-                if doc.identity is not None and doc.issued and doc.quantities:
+                if doc.identity is not None and (doc.issued or doc.refundable_draft) and doc.quantities:
                     self.originals[doc.identity] = _Original(
-                        doc.label, doc.quantities, doc.total, doc.nonnegative_lines
+                        doc.label, doc.quantities, doc.total, doc.nonnegative_lines, doc.issued
                     )
                 continue
             if not doc.quantities:
                 continue  # an API whose responses do not show the lines: nothing to compare
-            positive = [f"{k}: {q}" for k, q in doc.quantities.items() if q > 0]
+            original = self.originals.get(doc.refunds)
+            # Negating a line that was negative (a discount line) gives a positive quantity.
+            negative = {k for k, q in original.quantities.items() if q < 0} if original else set()
+            positive = [f"{k}: {q}" for k, q in doc.quantities.items() if q > 0 and k not in negative]
             if positive:
                 raise violation(
                     "rectificative_refund",
@@ -251,17 +258,18 @@ class rectificative_refund:
                 )
             refunds = self.refunds.setdefault(doc.refunds, _Refunds())
             refunds.by_corrective[doc.identity] = ({k: -q for k, q in doc.quantities.items()}, -doc.total)
-            original = self.originals.get(doc.refunds)
             if original is not None:
-                self._within(original, refunds, case, response)
+                self._within(original, refunds, exchange.adapter, case, response)
         return None
 
     @staticmethod
-    def _within(original: _Original, refunds: _Refunds, case: Any, response: Any) -> None:
+    def _within(original: _Original, refunds: _Refunds, adapter: Adapter, case: Any, response: Any) -> None:
         refunded: dict[str, Decimal] = {}
         refunded_total = Decimal(0)
+        slack = Decimal(0)  # the cents an API that rounds each rectificative on its own may add
         for quantities, total in refunds.by_corrective.values():
             refunded_total += total
+            slack += adapter.refund_rounding * len(quantities)
             for key, quantity in quantities.items():
                 refunded[key] = refunded.get(key, Decimal(0)) + quantity
         over = [
@@ -269,7 +277,7 @@ class rectificative_refund:
             for k, q in refunded.items()
             if q > max(original.quantities.get(k, Decimal(0)), Decimal(0))
         ]
-        if not over and original.nonnegative_lines and refunded_total > original.total:
+        if not over and original.nonnegative_lines and refunded_total > original.total + slack:
             over = [f"total {refunded_total} of {original.total}"]
         if over:
             raise violation(
