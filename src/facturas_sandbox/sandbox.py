@@ -9,21 +9,22 @@ from typing import Any
 
 from .bans import Incidents
 from .client_address import ClientAddress
-from .conformance.exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .contracts import load_contract
+from .exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .faults import Faults
 from .journal import Journals
 from .settings import Settings
 from .store import Backend, open_backend
 from .tenants import Tenants
 from .vendors import Vendor, all_vendors
+from .vendors.base import Api
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
 class Mount:
-    api: Any  # a Vendor, or the control plane (which renders errors the same way)
+    api: Api  # a Vendor, or the control plane (which renders errors the same way)
     prefix: str  # URL path prefix the API's routes hang from
     # (path template as a regex, the methods the contract documents for it)
     routes: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()
