@@ -391,10 +391,11 @@ def _document_form(party: str) -> dict[str, Any]:
                     "`dtopor2`, `irpf`, `codimpuesto` (sets `iva` and `recargo`), `suplido`, `orden`. "
                     "Parsed as strictly as a JSON body (at most 64 levels deep, no NaN or duplicate keys), "
                     "else 400 `Invalid lines`. Sandbox assumption: the real server keeps these numbers in "
-                    "double precision columns; a line number must have at most 10 integer digits, the bound "
-                    "of every number column here (400 `Invalid lines: <field> … is out of range`), and an "
-                    "amount computed from them must be one a double holds to the cent, at most "
-                    "90071992547409.92 (2^53 cents) (422 `… importe fuera de rango`)."
+                    "double precision columns; `cantidad`, `dtopor`, `dtopor2` and `irpf` may be any double "
+                    "(at most 1.7976931348623157e308), `pvpunitario` and `coste` are money and, like every "
+                    "amount computed from the lines, must be one a double holds to the cent, at most "
+                    "90071992547409.92 (2^53 cents): a number beyond is 400 `Invalid lines: <field> … is out "
+                    "of range`, an amount beyond 422 `… importe fuera de rango`."
                 ),
                 "example": '[{"descripcion": "Servicio", "cantidad": 2, "pvpunitario": 50, "codimpuesto": "IVA21"}]',
             },

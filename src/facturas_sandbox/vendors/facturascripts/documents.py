@@ -96,21 +96,28 @@ def _num(value: Decimal) -> str:
     return str(value.normalize()) if value != 0 else "0"
 
 
-# The real server keeps these numbers in double precision columns. The contract bounds every
-# number column to ten integer digits (FORM_PATTERNS), so a line's numbers, which arrive inside
-# the `lineas` JSON string and never meet the contract, are held to the same bound here.
-LINE_NUMBER_LIMIT = Decimal(10) ** 10
-# An amount computed from them (a line total, a tax, the document total) must be one a double
-# precision column holds to the cent: 2^53 cents. Beyond it the real server stores an
-# approximation (or, past the double range, fails to save); the sandbox refuses it.
+# The real server keeps a line's numbers in double precision columns: a quantity, discount or
+# withholding may be any double; a price is money, and money must be an amount a double holds
+# to the cent, 2^53 cents, as must every amount computed from them (a line total, a tax, the
+# document total). Beyond that the real server stores an approximation (or, past the double
+# range, fails to save); the sandbox refuses it.
+DOUBLE_MAX = Decimal("1.7976931348623157e308")
 MAX_AMOUNT = Decimal(2**53) / HUNDRED
-LINE_NUMBER_KEYS = ("cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf", "coste")
+LINE_NUMBER_LIMITS = {
+    "cantidad": DOUBLE_MAX,
+    "dtopor": DOUBLE_MAX,
+    "dtopor2": DOUBLE_MAX,
+    "irpf": DOUBLE_MAX,
+    "pvpunitario": MAX_AMOUNT,
+    "coste": MAX_AMOUNT,
+}
 
 
 def _line_number(key: str, value: Any) -> Decimal:
     number = _d(value)
-    if abs(number) >= LINE_NUMBER_LIMIT:
-        raise error(400, f"Invalid lines: {key} {value!s:.40} is out of range (at most 10 integer digits)")
+    limit = LINE_NUMBER_LIMITS.get(key, DOUBLE_MAX)
+    if abs(number) > limit:
+        raise error(400, f"Invalid lines: {key} {value!s:.40} is out of range (at most {limit:.6E})")
     return number
 
 
@@ -255,7 +262,7 @@ def _line_values(
     if raw.get("codimpuesto") is not None:
         # applyLineFields: a line's own codimpuesto wins; 'null' or '' leaves it without tax.
         codimpuesto = None if raw["codimpuesto"] in ("", "null") else raw["codimpuesto"]
-    for key in LINE_NUMBER_KEYS:
+    for key in LINE_NUMBER_LIMITS:
         _line_number(key, line.get(key))  # refuse what is not a number, or one beyond the columns
     tax = _get(tenant, "impuestos", codimpuesto) if codimpuesto not in (None, "") else None
     if codimpuesto not in (None, "") and tax is None:
@@ -486,7 +493,7 @@ def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], li
         for name, value in form.items():
             if name.startswith("refund_") and value not in (None, ""):
                 try:
-                    quantities[int(name[7:])] = _line_number(name, value)
+                    quantities[int(name[7:])] = _line_number("cantidad", value)
                 except ValueError as exc:
                     raise error(400, f"Invalid refund quantity: {name}") from exc
         lines = []
