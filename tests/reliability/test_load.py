@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from server_process import SandboxProcess
+from support import FACTURALA_CUSTOMER, FACTURALA_ITEMS
 
 from facturas_sandbox.domain.money import round_cents
 
@@ -29,19 +30,7 @@ SECONDS = 60.0 if STRESS else 4.0
 TENANTS = 4 if STRESS else 2
 WORKERS_PER_API = 8 if STRESS else 2
 
-FACTURALA_INVOICE = {
-    "customer": {
-        "idType": "CC",
-        "country": "Colombia",
-        "name": "Carlos Rodriguez",
-        "idNumber": "304204672683",
-        "address": "Cl 34 # 45 - 10",
-        "city": "Medellín",
-        "state": "Antioquia",
-        "email": "crodriguez@gmail.com",
-    },
-    "items": [{"name": "Computador", "description": "Asus K45V", "unitValue": 1600000, "quantity": 1}],
-}
+FACTURALA_INVOICE = {"customer": FACTURALA_CUSTOMER, "items": FACTURALA_ITEMS}
 
 
 @dataclass
