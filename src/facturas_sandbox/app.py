@@ -25,7 +25,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
-from . import connexion_compat
+from . import connexion_compat, log_escape
 from .contracts import load_contract
 from .error_answers import handle_error
 from .errors import ApiError
@@ -89,6 +89,7 @@ class ModuleResolver(Resolver):
 
 
 def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
+    log_escape.install()
     validate_contracts_once()
     sandbox = sandbox or Sandbox.open(settings)
 

@@ -68,7 +68,9 @@ def mask_body(body: bytes, content_type: str) -> str:
         return f"<{len(body)} bytes of {kind}>"
     text = body.decode("utf-8", errors="replace")
     if kind.endswith("json"):
-        with contextlib.suppress(ValueError):  # not JSON after all: shown as text
+        # Not JSON after all, or nested too deep to walk (a body refused when it came must not
+        # make the journal unreadable): shown as text.
+        with contextlib.suppress(ValueError, RecursionError):
             text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False)
     elif kind == "application/x-www-form-urlencoded":
         text = mask_query(text)

@@ -65,13 +65,16 @@ _ACCEPTANCE: dict[str, dict[str, list[str]]] = {
 # * attachedfiles: a record names a file that must exist in MyFiles (422, the controller's own
 #   status); productoimagenes: the linked attached file must be an image (400);
 # * plugins: enabling needs the plugins a plugin requires, disabling refuses while an enabled
-#   plugin requires it (409).
+#   plugin requires it (409);
+# * invoice lines: a refund line (`idlinearect`) must name a line of the invoice its own
+#   invoice rectifies and refund no more than is left of it (400), on create and on update.
 _FS_400 = ["2xx", "400", "401", "403", "404", "409"]
 _FS_422 = [*_FS_400, "422"]
 _FS_ACTIONS = ("list", "get", "schema", "create", "update", "patch", "delete")
 
 
 def _facturascripts() -> dict[str, list[str]]:
+    from ..vendors.facturascripts.document_rules import INVOICE_LINES
     from ..vendors.facturascripts.documents import DOC_TYPES
     from ..vendors.facturascripts.models import registry
     from ..vendors.facturascripts.rules import DOCUMENT_HEADERS
@@ -82,7 +85,7 @@ def _facturascripts() -> dict[str, list[str]]:
             out[variant.format(doc)] = _FS_422
     out["crearFacturaRectificativaCliente"] = out["crearFacturaRectificativaClientePut"] = _FS_422
     for resource, model in registry().items():
-        checked_on_update = model.unique or model.uploads or resource in DOCUMENT_HEADERS
+        checked_on_update = model.unique or model.uploads or resource in DOCUMENT_HEADERS | INVOICE_LINES
         refused = {"list", "create"} | ({"update", "patch"} if checked_on_update else set())
         for action in (a for a in _FS_ACTIONS if a in refused):  # a fixed order: schemathesis.toml is generated
             out[f"{action}_{resource}"] = _FS_422 if model.save_status == 422 else _FS_400
