@@ -33,10 +33,12 @@ def _escaped_traceback(exc_info: tuple) -> str:
         if id(part) in seen:
             continue
         seen.add(id(part))
-        if isinstance(getattr(part, "_str", None), str):
-            part._str = escape(part._str)
-        if getattr(part, "__notes__", None):
-            part.__notes__ = [escape(str(note)) for note in part.__notes__]
+        text = getattr(part, "_str", None)  # the message TracebackException prints
+        if isinstance(text, str):
+            setattr(part, "_str", escape(text))  # noqa: B010 (a private attribute of the stdlib)
+        notes = getattr(part, "__notes__", None)
+        if notes:
+            part.__notes__ = [escape(str(note)) for note in notes]
         stack.extend(p for p in (part.__cause__, part.__context__) if p is not None)
         stack.extend(getattr(part, "exceptions", None) or [])
     return "".join(formatted.format()).rstrip("\n")

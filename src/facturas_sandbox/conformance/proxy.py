@@ -206,7 +206,7 @@ def create_proxy(
                 body,
                 refused.status_code,
                 httpx.Headers(dict(refused.headers)),
-                refused.body,
+                bytes(refused.body),
                 started,
                 violations,
             )

@@ -24,7 +24,7 @@ MEDIA = {"json": "application/json", "xml": "application/xml"}
 
 
 def full_messages(errors: dict[str, list[str]]) -> list[str]:
-    out = []
+    out: list[str] = []
     for field, messages in errors.items():
         label = "" if field == "base" else field.replace("_", " ").replace(".", " ").capitalize() + " "
         out.extend(f"{label}{message}" for message in messages)

@@ -189,7 +189,7 @@ def _input_schemas(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Form and JSON bodies of an update (any subset of columns) and of a create (required ones)."""
     name = model["model"]
     # An empty body is `Ningún dato recibido por formulario` (400) on the real server.
-    form = {
+    form: dict[str, Any] = {
         "type": "object",
         "description": f"Form fields of {name}: every value is a string; `null` stores a null.",
         "minProperties": 1,

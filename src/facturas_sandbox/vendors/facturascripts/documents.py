@@ -187,7 +187,8 @@ def _get(tenant: Tenant, resource: str, key: Any) -> dict[str, Any] | None:
 def default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
     states = engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
     preferred = [s for s in states if s.get("predeterminado")]
-    return (preferred or states or [None])[0]
+    chosen = preferred or states
+    return chosen[0] if chosen else None
 
 
 def ensure_exercise(tenant: Tenant, day: date) -> str:
