@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# `make serve PORT=9000 ARGS="--api facturovia"`; a --host or --port inside ARGS wins over
+# HOST and PORT instead of being passed twice.
 serve: $(STAMP)
-	$(BIN)/facturas-sandbox serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(BIN)/facturas-sandbox serve $(if $(findstring --host,$(ARGS)),,--host $(HOST)) $(if $(findstring --port,$(ARGS)),,--port $(PORT)) $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests contract-tests bench

@@ -13,7 +13,7 @@ LABELS = {
     "list": "GET /invoices?external_reference=",
     "post": "POST /invoices",
 }
-LIST_REF = "ORDER-2847"  # a fixture invoice of the demo tenant
+LIST_REF = "ORDER-2852"  # a fixture invoice of the demo tenant
 
 
 def post_body(client_id: str) -> dict[str, Any]:

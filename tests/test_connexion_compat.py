@@ -57,7 +57,7 @@ def test_changed_internals_fall_back_to_stock_connexion_with_a_warning(stock_con
 
 def _answers(client: TestClient) -> list[tuple[int, Any]]:
     """The same requests through both stacks: valid, bad query, bad body, no credentials."""
-    found = client.get("/facturovia/api/invoices?external_reference=ORDER-2847", headers=DEMO).json()["data"][0]
+    found = client.get("/facturovia/api/invoices?external_reference=ORDER-2852", headers=DEMO).json()["data"][0]
     requests = [
         client.get(f"/facturovia/api/invoices/{found['id']}", headers=DEMO),
         client.get("/facturovia/api/invoices?status=nonsense", headers=DEMO),

@@ -25,7 +25,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
-from . import connexion_compat
+from . import connexion_compat, log_escape
 from .contracts import load_contract
 from .error_answers import handle_error
 from .errors import ApiError
@@ -53,6 +53,18 @@ class _MultipleContentTypesFilter(logging.Filter):
 logging.getLogger("connexion.operations.openapi3").addFilter(_MultipleContentTypesFilter())
 
 
+class _BareValidationErrorFilter(logging.Filter):
+    """Connexion logs `Validation error: 'login' is a required property` with no method, path or
+    API; `_log_refusal` says the same with all three, once per refused request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Validation error:")
+
+
+for _name in ("connexion.validators.json", "connexion.validators.form_data", "connexion.validators.parameter"):
+    logging.getLogger(_name).addFilter(_BareValidationErrorFilter())
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -77,6 +89,7 @@ class ModuleResolver(Resolver):
 
 
 def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
+    log_escape.install()
     validate_contracts_once()
     sandbox = sandbox or Sandbox.open(settings)
 

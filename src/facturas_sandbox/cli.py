@@ -154,6 +154,7 @@ def _quiet_third_party_warnings() -> None:
 
 def _load_commands() -> None:
     # The QA commands live beside the code they drive; importing them registers them.
+    from . import tenant_cli as _tenant  # noqa: F401
     from .conformance import cli as _conformance  # noqa: F401
     from .conformance import proxy as _proxy  # noqa: F401
 

@@ -8,6 +8,7 @@ and the sandbox's middleware (which answers some errors before Connexion runs) u
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -33,6 +34,7 @@ from .tenants import UnknownTenant
 from .vendors.control import CONTROL_PLANE
 
 log = logging.getLogger("facturas_sandbox")
+refusals = logging.getLogger("facturas_sandbox.requests")
 
 
 def to_api_error(exc: BaseException) -> ApiError:
@@ -95,6 +97,15 @@ def render_error(mount: Mount | None, error: ApiError, path: str | None = None) 
     return response
 
 
+def _log_refusal(mount: Mount | None, scope: Any, error: ApiError, status: int) -> None:
+    """A request the contract refused, in one line a reader can act on (a warning, as
+    Connexion logged form-body refusals as errors, so that it shows in `serve`'s log)."""
+    if error.origin not in ("validation", "body") or not 400 <= status < 500:
+        return
+    api = mount.name if mount is not None else CONTROL_PLANE.name
+    refusals.warning("%s %s %s refused with %s: %s", api, scope.get("method"), scope.get("path"), status, error.message)
+
+
 async def handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     error = to_api_error(exc)
     mount = request.scope.get("sandbox.mount")
@@ -107,6 +118,7 @@ async def handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionRe
     if mount is not None:
         error = mount.api.translate_error(error, request.scope)
     response = render_error(mount, error, request.scope.get("path"))
+    _log_refusal(mount, request.scope, error, response.status_code)
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(
         status_code=response.status_code,

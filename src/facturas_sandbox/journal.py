@@ -71,7 +71,9 @@ def mask_body(body: bytes, content_type: str) -> str:
         return f"<{len(body)} bytes of {kind}>"
     text = body.decode("utf-8", errors="replace")
     if kind.endswith("json"):
-        with contextlib.suppress(ValueError):  # not JSON after all: shown as text
+        # Not JSON after all, or nested too deep to walk (a body refused when it came must not
+        # make the journal unreadable): shown as text.
+        with contextlib.suppress(ValueError, RecursionError):
             masked = _mask_json(json.loads(text))
             text = json.dumps(masked, ensure_ascii=False)
             if _SURROGATE.search(text):  # a refused body's `\ud800` escapes: shown as sent

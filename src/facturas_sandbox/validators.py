@@ -149,7 +149,22 @@ def field_path(error: ValidationError) -> str:
     return path or "(body)"
 
 
+_TYPE_WORDS = {
+    "array": "a list",
+    "object": "an object",
+    "string": "a text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
 def _message(error: ValidationError) -> str:
+    if error.validator == "type" and error.instance is None:
+        # A nil value (an empty XML element, a null) in words, not as jsonschema's `None is not
+        # of type 'array'`, which names a Python value.
+        kinds = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return "must be " + " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
     if error.validator == "additionalProperties":
         return "unknown field"
     if error.validator == "required":

@@ -235,3 +235,22 @@ def test_proxy_flags_a_non_conforming_upstream_response(served: Any) -> None:
     (entry,) = journal
     assert entry["conforms"] is False and entry["violations"][0].startswith("response:")
     assert entry["request"]["headers"]["authorization"] == "***"
+
+
+def test_proxy_violations_are_plain_words_and_the_journal_names_the_operation(served: Any) -> None:
+    intact, _, tenant = served
+    creds = tenant.credentials["facturala"]
+    path = f"{PROXIED}/companies/{creds['company_id']}/invoices"
+    with _proxy_client(intact) as proxy:
+        response = proxy.post(path, json={"items": [{"quantity": "two"}]}, headers={"Authorization": creds["token"]})
+        anonymous = proxy.get(path)
+        (refused, listed) = proxy.get("/_proxy/journal").json()["data"][:2][::-1]
+    header = response.headers[VIOLATIONS_HEADER]
+    assert header.startswith("request: request body: ") and "<" not in header and "ValidationError" not in header
+    assert "'customer' is a required property" in header and " at items[0]" in header
+    assert (
+        anonymous.headers[VIOLATIONS_HEADER]
+        == "request: credentials missing or not accepted (the contract accepts Token)"
+    )
+    assert refused["operation_id"] == "createInvoice" and listed["operation_id"] == "listInvoices"
+    assert refused["violations"] == [header]

@@ -279,3 +279,64 @@ def test_refused_account_update_with_an_empty_xml_name_is_422(client):
     assert "can't be blank" in r.text
     stored = client.get(url, params={"api_key": session["api_key"]}).text
     assert "<name>Kovacek Nienow</name>" in stored  # unchanged
+
+
+def test_api_key_is_an_authentication_parameter_never_an_unexpected_one(client):
+    """A Rails before_action reads params[:api_key] before strong parameters see the request:
+    sending it where it is not needed (a login, the public countries) is no 422."""
+    key = login(client)["api_key"]
+    r = client.post(f"{B}/session.json", params={"api_key": key}, data={"login": DEMO_LOGIN, "password": DEMO_PASSWORD})
+    assert r.status_code == 200 and r.json()["api_key"] == key
+    r = client.post(f"{B}/session.json", params={"api_key": "fg_not_a_key"}, json={"login": DEMO_LOGIN})
+    assert r.status_code == 422 and r.json()["errors"] == {"password": ["is required"]}  # the body's rule, not api_key
+    assert client.get(f"{B}/countries.json", params={"api_key": "anything"}).status_code == 200
+    r = client.post(
+        f"{B}/accounts/{login(client)['account_id']}/clients.json",
+        params={"api_key": key},
+        json={"name": "X", "api_key": key},
+    )
+    assert r.status_code == 422 and r.json()["errors"]["params"] == ["api_key is not allowed"]  # never a body field
+
+
+def test_the_contract_declares_api_key_only_as_the_security_scheme():
+    from facturas_sandbox.contracts import load_contract
+
+    contract = load_contract("facturagem")
+    assert contract["components"]["securitySchemes"]["ApiKey"] == {
+        **contract["components"]["securitySchemes"]["ApiKey"],
+        "in": "query",
+        "name": "api_key",
+    }
+    params = [
+        p
+        for item in contract["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for p in op.get("parameters", [])
+    ]
+    assert not [p for p in params if p.get("name") == "api_key" or p.get("$ref", "").endswith("/ApiKey")]
+
+
+@pytest.mark.parametrize("lines", ["<lines></lines>", "<lines/>", '<lines type="array"></lines>'])
+def test_an_empty_xml_list_is_an_empty_list(client, lines):
+    key = login(client)["api_key"]
+    acc = login(client)["account_id"]
+    body = f'<invoice><client-id type="integer">1</client-id>{lines}</invoice>'
+    r = client.post(
+        f"{B}/accounts/{acc}/invoices.xml",
+        params={"api_key": key},
+        content=body,
+        headers={"Content-Type": "application/xml"},
+    )
+    assert r.status_code == 200, r.text
+    assert from_xml(r.content)[1]["lines"] == []
+
+
+def test_a_nil_where_a_list_or_object_belongs_is_said_in_words():
+    from jsonschema import Draft4Validator
+
+    from facturas_sandbox.validators import schema_errors
+
+    schema = {"type": "object", "properties": {"lines": {"type": "array"}, "client": {"type": "object"}}}
+    errors = schema_errors(Draft4Validator(schema), {"lines": None, "client": None})
+    assert [(e.field, e.message) for e in errors] == [("client", "must be an object"), ("lines", "must be a list")]

@@ -173,7 +173,7 @@ def test_external_reference_lookup_and_partial_rectification(client: TestClient,
 
 def test_fixture_order_can_be_found_and_partly_refunded_with_capping(client: TestClient, fv: dict[str, Any]) -> None:
     base, rw = fv["base"], fv["rw"]
-    (original,) = client.get(f"{base}/invoices?external_reference=ORDER-2847", headers=rw).json()["data"]
+    (original,) = client.get(f"{base}/invoices?external_reference=ORDER-2852", headers=rw).json()["data"]
     first = client.post(
         f"{base}/invoices/{original['id']}/rectify",
         json={"items": [{"reference": "REF-045", "quantity": 1}]},

@@ -79,6 +79,10 @@ class Document:
     # Every line amount is >= 0: only then can a partial refund's total be compared with the
     # original's (a refund of one line of a mixed-sign invoice may exceed its total).
     nonnegative_lines: bool = False
+    # A draft whose lines, as shown, are what a rectification would refund: FacturaScripts
+    # issues a draft original when it rectifies it, so a draft's lines count until they change.
+    refundable_draft: bool = False
+    vat_groups: int = 1  # tax rates the document rounds on its own (when it has no breakdown)
 
 
 class Adapter:
@@ -99,6 +103,10 @@ class Adapter:
     def edited_identity(self, case: Any) -> Any:
         """The issued document this request would change, if it is an edit or a deletion."""
         return None
+
+    def changes_draft_lines(self, case: Any) -> bool:
+        """Does this request change lines of drafts without showing them (a line resource)?"""
+        return False
 
 
 def _method(case: Any) -> str:
@@ -352,9 +360,52 @@ class FacturaScripts(Adapter):
                     },
                     total=total,
                     refunds=(kind, str(raw["idfacturarect"])) if raw.get("idfacturarect") not in (None, "") else None,
+                    refundable_draft=True,
+                    **self._lines(body, raw),
                 )
             )
         return docs
+
+    @staticmethod
+    def _lines(body: Any, raw: dict[str, Any]) -> dict[str, Any]:
+        """Quantities and nets (`pvptotal`) of the lines a `{doc, lines}` answer shows, keyed by
+        (`idlinea`, side), a rectificative's by the line it refunds (`idlinearect`); the side is
+        the sign of the original line's quantity, as for Facturovia."""
+        lines = body.get("lines") if isinstance(body, dict) and body.get("doc") is raw else None
+        if not isinstance(lines, list):
+            return {}
+        refund = raw.get("idfacturarect") not in (None, "")
+        quantities: dict[tuple[str, int], Decimal] = {}
+        nets: dict[tuple[str, int], Decimal] = {}
+        groups = set()
+        nonnegative = True
+        for line in lines:
+            if not isinstance(line, dict):
+                continue
+            key = line.get("idlinearect") if refund else line.get("idlinea")
+            try:
+                quantity, net = dec(line.get("cantidad") or 0), dec(line.get("pvptotal") or 0)
+            except ValueError:
+                nonnegative = False
+                continue
+            if key is None:
+                continue
+            nonnegative = nonnegative and net >= 0
+            side = (str(key), _sign(quantity) * (-1 if refund else 1))
+            quantities[side] = quantities.get(side, Decimal(0)) + quantity
+            nets[side] = nets.get(side, Decimal(0)) + net
+            groups.add((line.get("iva"), line.get("recargo")))
+        return {
+            "quantities": quantities,
+            "nets": nets,
+            "nonnegative_lines": nonnegative and bool(quantities),
+            # Each (IVA, recargo) group rounds its IVA, and its recargo when it has one.
+            "vat_groups": max(len(groups) + sum(1 for _, recargo in groups if recargo), 1),
+        }
+
+    def changes_draft_lines(self, case: Any) -> bool:
+        path = case.operation.path.lower()
+        return _method(case) != "GET" and "/linea" in path and "factura" in path
 
     def totals_problem(self, doc: Document) -> str | None:
         raw = doc.raw

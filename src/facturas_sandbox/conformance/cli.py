@@ -1,12 +1,16 @@
 """`facturas-sandbox conform`: test any server against a bundled contract.
 
 Exit status: 0 when every check passed, 1 when one failed, 2 on a usage or connection error
-(one line on stderr says why). Progress goes to stderr, the summary table to stdout.
+(one line on stderr says why), 3 when the run is inconclusive: no check failed, but 429s (a
+rate limit or a ban) displaced answers that checks needed. Progress goes to stderr, the summary
+table to stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,9 +23,18 @@ from ..contracts import contract_path, load_contract
 from .profiles import operation_overrides
 from .rules import RULE_NAMES
 from .runner import only_operations
+from .sandbox_control import CONTROL_PATH, BanExemption, ControlError, is_sandbox, origin
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 DEFAULT_MAX_EXAMPLES = 20
+EXIT_CONFORMS, EXIT_FAILED, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+EPILOG = """exit status: 0 every check passed; 1 a check failed; 2 a usage or connection error
+(one line on stderr says why); 3 inconclusive: no check failed, but HTTP 429 answers (a rate
+limit or a ban) displaced answers that checks needed, so no verdict is given.
+
+The negative-authentication checks send missing and wrong credentials on purpose. Against the
+sandbox, --sandbox-admin-token (or SANDBOX_ADMIN_TOKEN) exempts the run's tenant from the
+incident ban for the run; against a real server, pace the run with --rate-limit."""
 
 
 class UsageError(Exception):
@@ -36,6 +49,8 @@ def _api_names() -> list[str]:
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "Run the bundled contract of API against a server: every phase and check by default."
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("api", metavar="API", help=f"one of {', '.join(_api_names())}")
     parser.add_argument("--url", required=True, help="the API's base URL, e.g. http://127.0.0.1:8080/facturovia/api")
     auth = parser.add_argument_group("authentication")
@@ -46,7 +61,16 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     auth.add_argument(
         "-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra header (repeatable)"
     )
+    auth.add_argument(
+        "--sandbox-admin-token",
+        default=os.environ.get("SANDBOX_ADMIN_TOKEN"),
+        help="against the sandbox: the tenant's admin token or the operator token, to turn the tenant's "
+        "incident ban off for the run and lift its bans before each phase (default $SANDBOX_ADMIN_TOKEN)",
+    )
     run = parser.add_argument_group("run")
+    run.add_argument(
+        "--rate-limit", help="at most this many requests, e.g. 10/s or 300/m (for servers that rate-limit)"
+    )
     run.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES, help="examples per operation")
     run.add_argument("--seed", type=int, help="Hypothesis seed, to replay a run")
     run.add_argument(
@@ -204,6 +228,10 @@ def build_config(args: argparse.Namespace, contract: dict[str, Any]) -> dict[str
     }
     if args.seed is not None:
         data["seed"] = args.seed
+    if args.rate_limit:
+        if not re.fullmatch(r"\d+/(s|m|h|d)", args.rate_limit):
+            raise UsageError(f"--rate-limit {args.rate_limit!r}: write it as N/s, N/m, N/h or N/d")
+        data["rate-limit"] = args.rate_limit
     if parameters:
         data["parameters"] = parameters
     overrides = operation_overrides(args.api)
@@ -225,6 +253,38 @@ def _check_names_known(config: dict[str, Any]) -> None:
         raise UsageError(f"unknown check(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
 
 
+def _operations(contract: dict[str, Any]) -> list[tuple[str, str, str]]:
+    methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+    return [
+        (method.upper(), path, op.get("operationId", ""))
+        for path, item in contract.get("paths", {}).items()
+        for method, op in item.items()
+        if method in methods and isinstance(op, dict)
+    ]
+
+
+def check_filters(args: argparse.Namespace, contract: dict[str, Any]) -> None:
+    """A filter that selects nothing is a mistake in the command line, not a passed run."""
+    operations = _operations(contract)
+    if args.path_regex:
+        try:
+            pattern = re.compile(args.path_regex)
+        except re.error as exc:
+            raise UsageError(f"--path-regex {args.path_regex!r} is not a regular expression: {exc}") from None
+        operations = [op for op in operations if pattern.search(op[1])]
+        if not operations:
+            example = next(iter(contract.get("paths", {})), "")
+            raise UsageError(
+                f"--path-regex {args.path_regex!r} matches no operation of {args.api} (its paths look like {example})"
+            )
+    if args.operation_id:
+        known = {op[2] for op in operations}
+        missing = [name for name in args.operation_id if name not in known]
+        if missing:
+            where = " among the paths --path-regex selects" if args.path_regex else ""
+            raise UsageError(f"--operation-id {', '.join(missing)}: no such operation in {args.api}{where}")
+
+
 def reachable(url: str, timeout: float) -> None:
     try:
         httpx.get(url, timeout=timeout)
@@ -239,7 +299,7 @@ def conform(args: argparse.Namespace) -> int:
         return _conform(args)
     except UsageError as exc:
         print(f"facturas-sandbox conform: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
 
 def _conform(args: argparse.Namespace) -> int:
@@ -255,6 +315,7 @@ def _conform(args: argparse.Namespace) -> int:
         raise UsageError(f"--url must be an http(s) URL, not {args.url!r}")
     reachable(args.url, args.request_timeout)
     contract = load_contract(args.api)
+    check_filters(args, contract)
     data = build_config(args, contract)
     _check_names_known(data)
     register_formats()
@@ -264,10 +325,36 @@ def _conform(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    def warn(line: str) -> None:
+        print(f"facturas-sandbox conform: warning: {line}", file=sys.stderr, flush=True)
+
     enabled_phases = [p for p in PHASES if data["phases"][p]["enabled"]]
     info = RunInfo(args.api, data["base-url"], args.seed, args.max_examples, enabled_phases)
+    exemption: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    lift = None
+    if args.sandbox_admin_token:
+        if not is_sandbox(args.url, args.request_timeout):
+            raise UsageError(f"--sandbox-admin-token: {origin(args.url)} is not a sandbox (no {CONTROL_PATH}/health)")
+        exemption = BanExemption(args.url, args.sandbox_admin_token, args.token or args.login, args.request_timeout)
+    elif is_sandbox(args.url, args.request_timeout):
+        warn(
+            "the sandbox bans a client after 5 refused credentials and this run sends some on purpose; "
+            "give --sandbox-admin-token (or SANDBOX_ADMIN_TOKEN) to exempt the run's tenant"
+        )
+    else:
+        warn(
+            "the negative-authentication checks send missing and wrong credentials on purpose; a server that "
+            "rate-limits or bans clients may answer 429 and the run becomes inconclusive: pace it with --rate-limit"
+        )
     progress(f"conform {args.api} against {data['base-url']} (phases: {', '.join(enabled_phases)})")
-    verdict = run(schema, args.api, progress)
+    try:
+        with exemption as active:
+            if active is not None:
+                lift = active.lift
+                progress(f"incident ban off for tenant {active.tenant_id} during the run")
+            verdict = run(schema, args.api, progress, before_phase=(lambda _phase: lift()) if lift else None)
+    except ControlError as exc:
+        raise UsageError(str(exc)) from None
     print(summary_table(verdict))
     if args.junit:
         write_junit(verdict, info, args.junit)
@@ -275,7 +362,10 @@ def _conform(args: argparse.Namespace) -> int:
     if args.html:
         write_html(verdict, info, args.html)
         progress(f"HTML report: {args.html}")
-    if verdict.checks_run == 0:
+    if verdict.checks_run == 0 and not verdict.inconclusive:
         reason = verdict.errors[0] if verdict.errors else "no operation was tested"
         raise UsageError(f"no check ran: {reason.splitlines()[0]}")
-    return 0 if verdict.conforms else 1
+    if verdict.inconclusive:
+        print(f"facturas-sandbox conform: inconclusive: {verdict.inconclusive_reason}", file=sys.stderr)
+        return EXIT_INCONCLUSIVE
+    return EXIT_CONFORMS if verdict.conforms else EXIT_FAILED

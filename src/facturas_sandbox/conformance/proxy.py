@@ -38,6 +38,7 @@ from ..commands import command
 from ..contracts import load_contract
 from ..errors import ApiError, Origin
 from ..journal import Journal, JournalEntry, RawBodies, mask_query
+from .violations import OperationIndex, describe
 
 log = logging.getLogger("facturas_sandbox.proxy")
 
@@ -80,16 +81,6 @@ class _Response:
         self.content_type = headers.get("content-type", "")
 
 
-def _describe(error: Exception) -> str:
-    parts = [str(error).strip() or type(error).__name__]
-    cause = error.__cause__
-    if cause is not None:
-        details = [str(e.message) for e in getattr(cause, "schema_errors", ())][:3]
-        parts.append("; ".join(details) if details else str(cause).strip().splitlines()[0])
-    text = ": ".join(p for p in parts if p)
-    return re.sub(r"\s+", " ", text)[:300]
-
-
 def _request_status(error: Exception) -> int:
     if isinstance(error, SecurityValidationError):
         return 401
@@ -105,17 +96,22 @@ class ContractValidator:
 
     def __init__(self, api: str) -> None:
         contract = load_contract(api)
+        self.operations = OperationIndex(contract)
         self.base_path = "/" + (contract.get("servers") or [{"url": "/"}])[0]["url"].strip("/")
         self.base_path = self.base_path.rstrip("/")
         self.openapi = OpenAPI.from_dict(contract)
 
     def request(self, request: StarletteOpenAPIRequest) -> list[Violation]:
         result = self.openapi.unmarshal_request(request)
-        return [Violation("request", _request_status(e), _describe(e)) for e in result.errors]
+        return [Violation("request", _request_status(e), describe(e, "request")) for e in result.errors]
 
     def response(self, request: StarletteOpenAPIRequest, response: _Response) -> list[Violation]:
         result = self.openapi.unmarshal_response(request, response)
-        return [Violation("response", 502, _describe(e)) for e in result.errors]
+        return [Violation("response", 502, describe(e, "response")) for e in result.errors]
+
+    def operation_id(self, method: str, path: str) -> str | None:
+        rest = path[len(self.base_path) :] if path.startswith(self.base_path) else path
+        return self.operations.find(method, rest or "/")
 
 
 def _header_value(violations: list[Violation]) -> str:
@@ -163,7 +159,7 @@ def create_proxy(
                 method=request.method,
                 path=request.url.path,
                 query=mask_query(request.url.query),
-                operation_id=None,
+                operation_id=validator.operation_id(request.method, request.url.path),
                 status=status,
                 duration_ms=(time.perf_counter() - started) * 1000,
                 raw=RawBodies(
@@ -210,7 +206,7 @@ def create_proxy(
                 body,
                 refused.status_code,
                 httpx.Headers(dict(refused.headers)),
-                refused.body,
+                bytes(refused.body),
                 started,
                 violations,
             )

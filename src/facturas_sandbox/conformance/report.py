@@ -53,8 +53,15 @@ def summary_table(verdict: Verdict) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0 or n == len(rows) - 2:
             lines.append("  ".join("-" * w for w in widths))
-    verdict_line = "CONFORMS" if verdict.conforms else f"DOES NOT CONFORM ({len(verdict.failures)} distinct failures)"
+    if verdict.inconclusive:
+        verdict_line = f"INCONCLUSIVE ({verdict.inconclusive_reason})"
+    elif verdict.conforms:
+        verdict_line = "CONFORMS"
+    else:
+        verdict_line = f"DOES NOT CONFORM ({len(verdict.failures)} distinct failures)"
     lines.append(f"{verdict.api}: {verdict_line}; score {verdict.score:.1%} in {verdict.duration:.1f}s")
+    if verdict.displaced_checks and not verdict.inconclusive:
+        lines.append(f"note: {verdict.inconclusive_reason}; the failures above stand on other answers")
     lines.extend(f"error: {error}" for error in verdict.errors)
     return "\n".join(lines)
 

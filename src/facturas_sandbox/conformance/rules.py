@@ -209,6 +209,7 @@ class _Original:
     total: Decimal
     nonnegative_lines: bool
     vat_groups: int
+    issued: bool = True
 
 
 @dataclass
@@ -242,12 +243,15 @@ class rectificative_refund:
             gone = adapter.edited_identity(case)
             for refunds in self.refunds.values():
                 refunds.by_corrective.pop(gone, None)  # a deleted draft rectificative refunds nothing
+        if adapter is not None and 200 <= response.status_code < 300 and adapter.changes_draft_lines(case):
+            # A draft's lines changed out of sight: what it showed no longer bounds its refunds.
+            self.originals = {k: v for k, v in self.originals.items() if v.issued}
         exchange = _documents(case, response)
         if exchange is None:
             return None
         for doc in exchange.documents:
             if doc.refunds is None:
-                if doc.identity is not None and doc.issued and doc.quantities:
+                if doc.identity is not None and (doc.issued or doc.refundable_draft) and doc.quantities:
                     breakdown = doc.raw.get("vat_breakdown") if isinstance(doc.raw, dict) else None
                     self.originals[doc.identity] = _Original(
                         doc.label,
@@ -255,7 +259,8 @@ class rectificative_refund:
                         doc.nets,
                         doc.total,
                         doc.nonnegative_lines,
-                        len(breakdown) if isinstance(breakdown, list) else 1,
+                        len(breakdown) if isinstance(breakdown, list) else doc.vat_groups,
+                        doc.issued,
                     )
                 continue
             if not doc.quantities:

@@ -7,6 +7,7 @@ tax breakdown, the totals box and free notes. Drafts carry a diagonal watermark.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -68,10 +69,15 @@ _SPANISH_LABELS = {
 }
 
 
+# Control characters (C0 but tab, DEL, C1) have no glyph: printed as "?" like any other
+# character the font lacks.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _cp1252(text: str) -> str:
     # The core Helvetica font covers Windows-1252 (accents, ñ, €); anything else is replaced
     # rather than breaking the document.
-    return text.encode("cp1252", errors="replace").decode("cp1252")
+    return _CONTROL.sub("?", text).encode("cp1252", errors="replace").decode("cp1252")
 
 
 def format_amount(value: Decimal, doc: InvoicePdf) -> str:

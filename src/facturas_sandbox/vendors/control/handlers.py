@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import context
+from connexion.context import scope as request_scope
 from starlette.responses import Response
 
 from ... import __version__
@@ -94,10 +95,20 @@ async def get_tenant(tenant_id: str) -> Response:
     return json_response(_tenant(tenant_id).public())
 
 
+def _note_caller(tenant: Tenant) -> None:
+    """The address managing a tenant's bans is where its runs come from: count it as used by
+    the tenant, so that lifting clears its unattributed ban and an exemption covers it before
+    the tenant's first API request (a conformance run may send a wrong key first)."""
+    sandbox = current_sandbox()
+    sandbox.incidents.note_use(tenant.id, sandbox.client_address.of(request_scope), exempt=not tenant.incident_ban)
+
+
 async def update_tenant(tenant_id: str, body: dict[str, Any]) -> Response:
     tenant = _tenant(tenant_id)
     changes = {k: v for k, v in body.items() if k in ("name", "plan", "incident_ban")}
     tenant = current_sandbox().tenants.update(tenant.id, changes)
+    if "incident_ban" in changes:
+        _note_caller(tenant)
     return json_response(tenant.public())
 
 
@@ -127,7 +138,9 @@ async def list_bans(tenant_id: str) -> Response:
 
 
 async def lift_bans(tenant_id: str) -> Response:
-    current_sandbox().incidents.lift(_tenant(tenant_id).id)
+    tenant = _tenant(tenant_id)
+    _note_caller(tenant)
+    current_sandbox().incidents.lift(tenant.id)
     return empty_response(204)
 
 

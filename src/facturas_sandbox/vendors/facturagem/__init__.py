@@ -48,9 +48,9 @@ class Facturagem(Vendor):
         if error.origin == "validation" and FORMAT_ERROR in error.message:
             # `.html`, `.csv`…: Rails answers 406 Not Acceptable for a format it does not serve.
             status, format = 406, "json"
-            errors = {"base": ["Not Acceptable: use .json or .xml"]}
+            errors: dict[str, list[str]] = {"base": ["Not Acceptable: use .json or .xml"]}
         elif error.fields:
-            errors: dict[str, list[str]] = {}
+            errors = {}
             for f in error.fields:
                 errors.setdefault(f.field or "base", []).append(f.message)
         else:

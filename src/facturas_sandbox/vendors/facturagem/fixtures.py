@@ -32,12 +32,11 @@ def load(tenant: Tenant, data: dict[str, Any]) -> None:
                 {"id": user_id, "login": login, "name": raw["name"], "email": raw["email"], "account_id": account_id,
                  "has_password": n == 0}
             )  # fmt: skip
-            rec.accounts(store).insert(
+            account = rec.accounts(store).insert(
                 {**raw["account"], "id": account_id, "user_id": user_id, "created_at": stamp, "updated_at": stamp}
             )
             if n:
                 continue
-            account = rec.accounts(store).get(account_id)
             clients: dict[str, dict[str, Any]] = {}
             for raw_client in data["clients"]:
                 fields = {k: v for k, v in raw_client.items() if k != "key"}

@@ -105,8 +105,15 @@ def _pct(errors: dict[str, list[str]], field: str, value: Any) -> Any:
 
 
 # -- users and sessions ----------------------------------------------------------------------
-def _user_json(tenant: Tenant, user: dict[str, Any], api_key: str, format: str) -> dict[str, Any]:
+def _own_account(tenant: Tenant, user: dict[str, Any]) -> dict[str, Any]:
     account = rec.accounts(tenant.store).get(user["account_id"])
+    if account is None:
+        raise ApiError(404, "not_found", "This user has no account")
+    return account
+
+
+def _user_json(tenant: Tenant, user: dict[str, Any], api_key: str, format: str) -> dict[str, Any]:
+    account = _own_account(tenant, user)
     return {
         "id": user["id"],
         "login": user["login"],
@@ -191,7 +198,7 @@ async def get_current_account(format: str) -> Response:
     check_params()
     tenant = current_tenant()
     user = _current_user(tenant)
-    return render(format, "account", _account_json(rec.accounts(tenant.store).get(user["account_id"]), format))
+    return render(format, "account", _account_json(_own_account(tenant, user), format))
 
 
 async def get_account(format: str, id: str) -> Response:
@@ -410,7 +417,9 @@ def _invoice_summary(account: dict[str, Any], invoice: dict[str, Any], format: s
     )
 
 
-async def _list(format: str, account: dict[str, Any], found: list[dict[str, Any]], path: str, page: int | None):
+async def _list(
+    format: str, account: dict[str, Any], found: list[dict[str, Any]], path: str, page: int | None
+) -> Response:
     found = sorted(found, key=lambda i: (i["date"], i["id"]))
     items = [_invoice_summary(account, i, format) for i in _page(found, page)]
     links = _collection_links(path, format, page, len(items))
@@ -532,7 +541,7 @@ async def create_invoice(format: str, account_id: str, body: Any = None) -> Resp
     check_params(data)
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
-    start = {
+    start: dict[str, Any] = {
         "client_id": None,
         "iva_percent": account.get("iva_percent") or "21",
         "irpf_percent": account.get("irpf_percent") or "0",

@@ -10,6 +10,7 @@ document type declaration (billion laughs, external entities) is refused before 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -17,6 +18,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
+# What XML 1.0 cannot carry (its Char production): most C0 controls, U+FFFE/U+FFFF, surrogates.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 DATE_FIELDS = frozenset({"date", "due_date"})
 DATETIME_FIELDS = frozenset({"created_at", "updated_at"})
 MAX_DEPTH = 32
@@ -40,6 +43,12 @@ def singular(name: str) -> str:
     if name.endswith("s"):
         return name[:-1]
     return name
+
+
+def xml_text(text: str) -> str:
+    """Text an XML 1.0 document can hold: Rails' Builder (String#to_xs) writes `*` for each
+    character XML forbids, so a stored `\u0001` never makes the answer unparseable."""
+    return _NOT_XML_CHAR.sub("*", text)
 
 
 def _fill(element: Element, key: str, value: Any) -> None:
@@ -70,7 +79,7 @@ def _fill(element: Element, key: str, value: Any) -> None:
             element.set("type", "date")
         elif key in DATETIME_FIELDS:
             element.set("type", "datetime")
-        element.text = str(value)
+        element.text = xml_text(str(value))
 
 
 def to_xml(root: str, value: Any) -> bytes:

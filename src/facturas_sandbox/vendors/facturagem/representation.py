@@ -24,7 +24,7 @@ MEDIA = {"json": "application/json", "xml": "application/xml"}
 
 
 def full_messages(errors: dict[str, list[str]]) -> list[str]:
-    out = []
+    out: list[str] = []
     for field, messages in errors.items():
         label = "" if field == "base" else field.replace("_", " ").replace(".", " ").capitalize() + " "
         out.extend(f"{label}{message}" for message in messages)
@@ -82,7 +82,10 @@ def _coerce(value: Any, schema: dict[str, Any], name: str = "") -> Any:
     """XML text to the JSON types the contract names (Rails coerces the same strings)."""
     kind = _kind(schema)
     if value is None:
-        return None
+        # An empty element where the contract wants a list (`<lines></lines>`, how most XML
+        # serialisers write an empty array) is an empty list, as `type="array"` reads it;
+        # `<lines>` may leave the attribute out when it has items too.
+        return [] if kind == "array" else None
     if kind == "object" and isinstance(value, dict):
         props = schema.get("properties", {})
         return {k: _coerce(v, props.get(k, {}), k) for k, v in value.items()}
@@ -129,7 +132,7 @@ def _nil_passes(check: Any) -> Any:
 # XML has no null text: a nil field (`nil="true"` or an empty element) is a value of every
 # scalar type here, and the model's own rules answer it (422 "can't be blank", or the
 # field's default), as in Rails. Every other value meets the contract's XML schema, formats
-# included; a nil list or object (`<lines></lines>` without type="array") is refused.
+# included; a nil object is refused (an empty list element is an empty list, see `_coerce`).
 XmlValidator = validators.extend(
     Draft4Validator, {name: _nil_passes(Draft4Validator.VALIDATORS[name]) for name in ("type", "enum", "anyOf")}
 )
@@ -194,8 +197,13 @@ def _body_params(schema: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
+# The security scheme's query parameter: authentication, read before the action as a Rails
+# before_action reads params[:api_key], so strong parameters never see it (sessions included).
+AUTHENTICATION_PARAMS = ("api_key",)
+
+
 def allowed_params(schema: dict[str, Any] | None = None) -> list[str]:
-    query = [p["name"] for p in operation.parameters if p.get("in") == "query"]
+    query = [p["name"] for p in operation.parameters if p.get("in") == "query"] + list(AUTHENTICATION_PARAMS)
     if schema is None:
         schema = _body_schema() if operation.request_body else {}
     return sorted(set(query) | set(_body_params(schema)))
@@ -236,7 +244,7 @@ def check_params(body: dict[str, Any] | None = None) -> None:
     `strict=0` turns the check off (extra parameters are then ignored)."""
     if not strict_mode():
         return
-    declared = {p["name"] for p in operation.parameters if p.get("in") == "query"}
+    declared = {p["name"] for p in operation.parameters if p.get("in") == "query"} | set(AUTHENTICATION_PARAMS)
     names = [k for k in dict.fromkeys(request.query_params.keys()) if k not in declared]
     schema = _body_schema() if operation.request_body else {}
     if body:

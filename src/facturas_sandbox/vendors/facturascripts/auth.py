@@ -114,7 +114,7 @@ def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str
     # X-Auth-Token wins over Token when both are sent.
     token = headers.get("x-auth-token") or headers.get("token") or token
     found = sandbox.tenants.resolve(API, token) if token else None
-    if found is None:
+    if found is None or not token:
         raise refusal(sandbox, ip, None, 401, INVALID_KEY)
     tenant = found[0]
     sandbox.incidents.note_use(tenant.id, ip, exempt=not tenant.incident_ban)

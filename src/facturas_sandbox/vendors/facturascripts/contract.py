@@ -189,7 +189,7 @@ def _input_schemas(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Form and JSON bodies of an update (any subset of columns) and of a create (required ones)."""
     name = model["model"]
     # An empty body is `Ningún dato recibido por formulario` (400) on the real server.
-    form = {
+    form: dict[str, Any] = {
         "type": "object",
         "description": f"Form fields of {name}: every value is a string; `null` stores a null.",
         "minProperties": 1,
@@ -388,7 +388,14 @@ def _document_form(party: str) -> dict[str, Any]:
                 "description": (
                     "JSON list of line objects: `referencia` (a variant: its price, tax and description "
                     "become defaults), `descripcion`, `cantidad` (default 1), `pvpunitario`, `dtopor`, "
-                    "`dtopor2`, `irpf`, `codimpuesto` (sets `iva` and `recargo`), `suplido`, `orden`."
+                    "`dtopor2`, `irpf`, `codimpuesto` (sets `iva` and `recargo`), `suplido`, `orden`. "
+                    "Parsed as strictly as a JSON body (at most 64 levels deep, no NaN or duplicate keys), "
+                    "else 400 `Invalid lines`. Sandbox assumption: the real server keeps these numbers in "
+                    "double precision columns; `cantidad`, `dtopor`, `dtopor2` and `irpf` may be any double "
+                    "(at most 1.7976931348623157e308), `pvpunitario` and `coste` are money and, like every "
+                    "amount computed from the lines, must be one a double holds to the cent, at most "
+                    "90071992547409.92 (2^53 cents): a number beyond is 400 `Invalid lines: <field> … is out "
+                    "of range`, an amount beyond 422 `… importe fuera de rango`."
                 ),
                 "example": '[{"descripcion": "Servicio", "cantidad": 2, "pvpunitario": 50, "codimpuesto": "IVA21"}]',
             },
@@ -437,7 +444,8 @@ def json_variant(form: dict[str, Any]) -> dict[str, Any]:
     out = {**form, "properties": properties}
     out["description"] = f"{form.get('description', '')} As JSON (documented by the vendor; warned).".strip()
     if "additionalProperties" in form:  # refund_<idlinea> quantities
-        out["additionalProperties"] = {"anyOf": [form["additionalProperties"], {"type": "number"}]}
+        number = {"type": "number", "minimum": -1e10, "maximum": 1e10}
+        out["additionalProperties"] = {"anyOf": [form["additionalProperties"], number]}
     return out
 
 
@@ -624,7 +632,14 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
         "summary": "Refund (rectify) a customer invoice, fully or by line quantities",
         "description": (
             "The original, if editable, is issued first. The new invoice has negated quantities, "
-            "`idlinearect` per line, `codigorect` and `idfacturarect`. A refund cannot be refunded (400)."
+            "`idlinearect` per line, `codigorect` and `idfacturarect`. A refund cannot be refunded (400). "
+            "`refund_<idlinea>` refunds that many units of the line, at most what is left of it: its "
+            "`cantidad` minus what earlier rectificatives refunded (InvoiceLineTrait::refundedQuantity); "
+            "more, or a quantity against the line's sign, is 400. Without quantities every line is refunded "
+            "by what is left of it; once nothing is left, 400 `No hay líneas que rectificar`. Sandbox "
+            "assumption: the real refund form caps each line so, its API does not check; the sandbox "
+            "checks on every route that writes a refund line (`idlinearect`, also the generic "
+            "`lineafactura*` resources), inside the tenant's transaction, so parallel refunds cannot overdraw."
         ),
         "requestBody": {
             "required": True,

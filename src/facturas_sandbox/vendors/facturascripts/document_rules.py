@@ -16,6 +16,7 @@ from .models import Model
 # What may change on a document that is not editable (TransformerDocument::$unlocked_fields).
 NON_EDITABLE_FIELDS = {"femail", "idestado", "idestado_ant", "numdocs", "pagada", "editable"}
 HAS_REFUNDS = "cant-remove-invoice-refund: No se puede eliminar una factura que ya tiene rectificativa (devolución)"
+INVOICE_LINES = {"lineafacturaclientes", "lineafacturaproveedores"}
 GENERATES_WARNING = (
     "{name} is state {state} ('{label}'), which on a real FacturaScripts server generates a {generadoc} from this "
     "document; the sandbox changes the state (and the stock its lines move) but generates no document"
@@ -161,8 +162,47 @@ def _warehouse(tenant: Tenant, m: Model, line: dict[str, Any]) -> Any:
     return header.get("codalmacen") if header else None
 
 
+def refunded(tenant: Tenant, m: Model, line: dict[str, Any], *, excluding: Any = None) -> Decimal:
+    """InvoiceLineTrait::refundedQuantity(): how much of an invoice line its rectificatives'
+    lines (`idlinearect`) have refunded."""
+    from . import engine
+
+    found = engine.collection(tenant.store, m).find(idlinearect=line["idlinea"])
+    return sum((abs(_number(r.get("cantidad"))) for r in found if r["idlinea"] != excluding), Decimal(0))
+
+
+def refundable(tenant: Tenant, m: Model, line: dict[str, Any], *, excluding: Any = None) -> Decimal:
+    """What is left to refund of an invoice line (never negative)."""
+    return max(abs(_number(line.get("cantidad"))) - refunded(tenant, m, line, excluding=excluding), Decimal(0))
+
+
+def _number(value: Any) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+
+def _refund_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
+    """A rectificative's line refunds a line of the invoice it rectifies, and never more than is
+    left of it, whichever route writes it (the sandbox's rule: the real server caps only its
+    refund form). Serialised by the tenant's transaction, so parallel refunds cannot overdraw."""
+    from . import engine
+
+    original = engine.load(tenant.store, m, record["idlinearect"])
+    if original is None:
+        raise engine.SaveError([f"idlinearect: la línea {record['idlinearect']} no existe"])
+    doc = doc_of(m)
+    header = engine.load(tenant.store, engine.model(doc.header), record.get(doc.pk)) or {}
+    if str(header.get("idfacturarect")) != str(original.get(doc.pk)):
+        raise engine.SaveError(["idlinearect: la línea no es de la factura que se rectifica"])
+    quantity = abs(_number(record.get("cantidad")))
+    left = refundable(tenant, m, original, excluding=record.get("idlinea"))
+    if quantity > left:
+        raise engine.SaveError([f"La cantidad a devolver ({quantity}) supera lo pendiente de devolver ({left})"])
+
+
 def before_save_line(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """BusinessDocumentLine::test(), then the stock it moves (updateStock: a refusal stops the save)."""
+    if m.resource in INVOICE_LINES and record.get("idlinearect") not in (None, ""):
+        _refund_line(tenant, m, record)
     if not record.get("codimpuesto"):
         record["codimpuesto"], record["iva"], record["recargo"] = None, 0, 0
     served, quantity = record.get("servido") or 0, record.get("cantidad") or 0

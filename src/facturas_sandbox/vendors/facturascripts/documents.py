@@ -16,9 +16,8 @@ from typing import Any
 from ...domain.money import HUNDRED, ZERO, InvalidAmount, round_cents, to_decimal
 from ...errors import ApiError
 from ...tenants import Tenant
-from ...text_check import check_storable
-from ...validators import loads
-from . import engine, receipts, sequences, settings
+from ...validators import parse_json_strict
+from . import document_rules, engine, receipts, sequences, settings
 from .models import InvalidValue, format_date, parse_date, parse_time
 
 
@@ -97,6 +96,38 @@ def _num(value: Decimal) -> str:
     return str(value.normalize()) if value != 0 else "0"
 
 
+# The real server keeps a line's numbers in double precision columns: a quantity, discount or
+# withholding may be any double; a price is money, and money must be an amount a double holds
+# to the cent, 2^53 cents, as must every amount computed from them (a line total, a tax, the
+# document total). Beyond that the real server stores an approximation (or, past the double
+# range, fails to save); the sandbox refuses it.
+DOUBLE_MAX = Decimal("1.7976931348623157e308")
+MAX_AMOUNT = Decimal(2**53) / HUNDRED
+LINE_NUMBER_LIMITS = {
+    "cantidad": DOUBLE_MAX,
+    "dtopor": DOUBLE_MAX,
+    "dtopor2": DOUBLE_MAX,
+    "irpf": DOUBLE_MAX,
+    "pvpunitario": MAX_AMOUNT,
+    "coste": MAX_AMOUNT,
+}
+
+
+def _line_number(key: str, value: Any) -> Decimal:
+    number = _d(value)
+    limit = LINE_NUMBER_LIMITS.get(key, DOUBLE_MAX)
+    if abs(number) > limit:
+        raise error(400, f"Invalid lines: {key} {value!s:.40} is out of range (at most {limit:.6E})")
+    return number
+
+
+def _amount(value: Decimal) -> Decimal:
+    """An amount the document may hold, or the real server's 422 for a calculation it cannot save."""
+    if abs(value) > MAX_AMOUNT:
+        raise error(422, f"{engine.SAVE_ERROR} - importe fuera de rango: {value:.6E} (máximo {MAX_AMOUNT})")
+    return value
+
+
 # -- Calculator ---------------------------------------------------------------------------------
 def calculate(header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     """Line amounts and document totals, as Calculator::calculate (in place)."""
@@ -107,28 +138,31 @@ def calculate(header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     for line in lines:
         quantity, price = _d(line.get("cantidad"), "1"), _d(line.get("pvpunitario"))
         totalcoste += quantity * _d(line.get("coste"))  # sales lines only carry a cost
-        sindto = quantity * price
-        total = sindto * (HUNDRED - _d(line.get("dtopor"))) / HUNDRED * (HUNDRED - _d(line.get("dtopor2"))) / HUNDRED
+        sindto = _amount(quantity * price)
+        discount = (HUNDRED - _d(line.get("dtopor"))) / HUNDRED * (HUNDRED - _d(line.get("dtopor2"))) / HUNDRED
+        total = _amount(sindto * discount)
         line["pvpsindto"], line["pvptotal"] = _num(sindto), _num(total)
         netosindto += total
-        amount = total * factor
+        amount = _amount(total * factor)
         if php_truthy(line.get("suplido")):
             suplidos += amount
             continue
         iva, recargo = _d(line.get("iva")), _d(line.get("recargo"))
         group = groups.setdefault((iva, recargo), {"neto": ZERO, "iva": ZERO, "recargo": ZERO})
-        group["neto"] += amount
-        group["iva"] += amount * iva / HUNDRED
-        group["recargo"] += amount * recargo / HUNDRED
+        group["neto"] = _amount(group["neto"] + amount)
+        group["iva"] = _amount(group["iva"] + amount * iva / HUNDRED)
+        group["recargo"] = _amount(group["recargo"] + amount * recargo / HUNDRED)
         line_irpf = _d(line.get("irpf"))
-        irpf_total += amount * line_irpf / HUNDRED
+        irpf_total = _amount(irpf_total + amount * line_irpf / HUNDRED)
         irpf_rate = max(irpf_rate, line_irpf)
+    for subtotal in (netosindto, suplidos, totalcoste):
+        _amount(subtotal)
     neto = sum((round_cents(g["neto"]) for g in groups.values()), ZERO)
     totaliva = sum((round_cents(g["iva"]) for g in groups.values()), ZERO)
     totalrecargo = sum((round_cents(g["recargo"]) for g in groups.values()), ZERO)
     totalirpf = round_cents(irpf_total)
     totalsuplidos = round_cents(suplidos)
-    total = round_cents(neto + totalsuplidos + totaliva + totalrecargo - totalirpf)
+    total = round_cents(_amount(neto + totalsuplidos + totaliva + totalrecargo - totalirpf))
     header.update(
         netosindto=_num(round_cents(netosindto)),
         neto=_num(neto),
@@ -153,7 +187,8 @@ def _get(tenant: Tenant, resource: str, key: Any) -> dict[str, Any] | None:
 def default_status(tenant: Tenant, doc: DocType) -> dict[str, Any] | None:
     states = engine.collection(tenant.store, engine.model("estadodocumentos")).find(tipodoc=doc.name)
     preferred = [s for s in states if s.get("predeterminado")]
-    return (preferred or states or [None])[0]
+    chosen = preferred or states
+    return chosen[0] if chosen else None
 
 
 def ensure_exercise(tenant: Tenant, day: date) -> str:
@@ -181,11 +216,12 @@ def _lines_from(value: Any) -> list[dict[str, Any]]:
         raise error(400, "lineas field is required")
     if not isinstance(value, str):
         raise error(400, "Invalid lines")
+    # The same strict parser as every JSON body: bounded depth (no RecursionError), no NaN,
+    # no duplicate keys. A JSON string inside a form is a body of its own.
     try:
-        parsed = loads(value)  # numbers as Decimal, as in every JSON the sandbox reads
-    except (ValueError, RecursionError) as exc:
-        raise error(400, "Invalid lines") from exc
-    check_storable(parsed, origin="document")
+        parsed = parse_json_strict(value.encode("utf-8", "surrogatepass"))
+    except ApiError as exc:
+        raise error(400, "Invalid lines") from exc  # the real server's text, whatever the reason
     if not isinstance(parsed, list) or not all(isinstance(item, dict) for item in parsed):
         raise error(400, "Invalid lines")
     return parsed
@@ -227,8 +263,8 @@ def _line_values(
     if raw.get("codimpuesto") is not None:
         # applyLineFields: a line's own codimpuesto wins; 'null' or '' leaves it without tax.
         codimpuesto = None if raw["codimpuesto"] in ("", "null") else raw["codimpuesto"]
-    for key in ("cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf", "coste"):
-        _d(line.get(key))  # refuse what is not a number
+    for key in LINE_NUMBER_LIMITS:
+        _line_number(key, line.get(key))  # refuse what is not a number, or one beyond the columns
     tax = _get(tenant, "impuestos", codimpuesto) if codimpuesto not in (None, "") else None
     if codimpuesto not in (None, "") and tax is None:
         raise error(400, f"Impuesto {codimpuesto} no encontrado")
@@ -458,20 +494,36 @@ def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], li
         for name, value in form.items():
             if name.startswith("refund_") and value not in (None, ""):
                 try:
-                    quantities[int(name[7:])] = _d(value)
+                    quantities[int(name[7:])] = _line_number("cantidad", value)
                 except ValueError as exc:
                     raise error(400, f"Invalid refund quantity: {name}") from exc
         lines = []
         for line in lines_of(tenant, doc, original["idfactura"]):
-            quantity = quantities.get(line["idlinea"], ZERO) if quantities else _d(line.get("cantidad"))
-            if quantity == 0:
-                continue
+            invoiced = _d(line.get("cantidad"))
+            left = document_rules.refundable(tenant, engine.model(doc.lines), line)
+            if quantities:
+                quantity = quantities.get(line["idlinea"], ZERO)
+                if quantity == 0:
+                    continue
+                # The refund form's bounds (RefundFacturaCliente: min 0, max cantidad - refunded),
+                # which the real API does not check: the sandbox does, so no refund exceeds the line.
+                if (quantity > 0) != (invoiced > 0) or abs(quantity) > left:
+                    raise error(
+                        400,
+                        f"La cantidad a devolver de la línea {line['idlinea']} ({_num(quantity)}) supera "
+                        f"lo pendiente de devolver ({_num(left.copy_sign(invoiced))})",
+                    )
+            else:
+                quantity = left.copy_sign(invoiced)  # a full rectification refunds what is left
+                if quantity == 0:
+                    continue
             copy = {k: line.get(k) for k in ("referencia", "idproducto", "descripcion", "pvpunitario", "dtopor")}
             copy |= {k: line.get(k) for k in ("dtopor2", "irpf", "codimpuesto", "iva", "recargo", "suplido")}
-            copy.update(cantidad=_num(-abs(quantity)), idlinearect=line["idlinea"])
+            # cantidad = 0 - refund_<idlinea>, as the real controller does.
+            copy.update(cantidad=_num(-quantity), idlinearect=line["idlinea"])
             lines.append(copy)
         if not lines:
-            raise error(400, "No hay líneas que rectificar")
+            raise error(400, "No hay líneas que rectificar: todo lo facturado ya está devuelto")
         if original.get("editable"):
             issued = next(
                 (
@@ -547,18 +599,32 @@ def pay(tenant: Tenant, doc: DocType, key: Any, form: Mapping[str, Any]) -> tupl
 
 
 # -- export ----------------------------------------------------------------------------------------
+# A text cell a spreadsheet would read as a formula (OWASP, CSV injection): = + - @, and tab
+# and carriage return, which some spreadsheets skip before looking for one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: numbers as they are, text that could start a formula behind a `'`."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_csv(doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     fields = ["codigo", "fecha", doc.party, doc.party_name, "cifnif", "neto", "totaliva", "totalrecargo"]
     fields += ["totalirpf", "total"]
     writer.writerow(fields)
-    writer.writerow([header.get(f, "") for f in fields])
+    writer.writerow([csv_cell(header.get(f)) for f in fields])
     writer.writerow([])
     line_fields = ["referencia", "descripcion", "cantidad", "pvpunitario", "dtopor", "iva", "recargo", "pvptotal"]
     writer.writerow(line_fields)
     for line in lines:
-        writer.writerow([line.get(f, "") if line.get(f) is not None else "" for f in line_fields])
+        writer.writerow([csv_cell(line.get(f)) for f in line_fields])
     return out.getvalue().encode("utf-8")
 
 

@@ -123,7 +123,7 @@ def _next_key(store: TenantStore, m: Model, coll: Collection) -> Any:
             candidate = offset + store.next_number(f"fs:{m.table}")
             if coll.get(candidate) is None:
                 return candidate
-    numbers = [int(k) for k in (r.get(m.primary_key) for r in coll.all()) if str(k).isdigit()]
+    numbers = [int(str(k)) for k in (r.get(m.primary_key) for r in coll.all()) if str(k).isdigit()]
     code = max(numbers, default=0) + 1
     return code if column.kind == "integer" else str(code)
 

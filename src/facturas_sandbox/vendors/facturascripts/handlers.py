@@ -226,11 +226,11 @@ def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
     generic = _GENERIC[match.group(1)]
     m = registry()[match.group(2)]
 
-    async def handler(**kwargs: Any) -> Response:
+    async def generic_handler(**kwargs: Any) -> Response:
         return await generic(m, **kwargs)
 
-    handler.__name__ = name
-    return handler
+    generic_handler.__name__ = name
+    return generic_handler
 
 
 # -- business documents (custom endpoints) -----------------------------------------------------------

@@ -209,6 +209,10 @@ def _integer(value: Any, name: str) -> int:
         raise InvalidValue(f"El campo {name} debe ser un número entero") from exc
 
 
+_DOUBLE_MAX = Decimal("1.7976931348623157e308")
+_EXACT_INTEGERS = Decimal(2**53)
+
+
 def _number(value: Any, name: str) -> int | float:
     if isinstance(value, bool):
         return int(value)
@@ -216,10 +220,14 @@ def _number(value: Any, name: str) -> int | float:
         number = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise InvalidValue(f"El campo {name} debe ser un número") from exc
-    if not number.is_finite():
+    # What a double precision column holds: finite, within the double range.
+    if not number.is_finite() or abs(number) > _DOUBLE_MAX:
         raise InvalidValue(f"El campo {name} debe ser un número")
-    # A float with no fraction serialises as an integer on the real server (100, not 100.0).
-    return int(number) if number == number.to_integral_value() else float(number)
+    # A float with no fraction serialises as an integer on the real server (100, not 100.0),
+    # while it is one a double holds exactly (below 2^53); PHP prints larger ones as floats.
+    if number == number.to_integral_value() and abs(number) < _EXACT_INTEGERS:
+        return int(number)
+    return float(number)
 
 
 def parse_date(value: Any, name: str = "fecha") -> date:

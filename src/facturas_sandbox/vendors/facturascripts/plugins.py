@@ -187,5 +187,9 @@ def sort(plugins: list[dict[str, Any]], order: Iterable[tuple[str, str]]) -> lis
         present = [p for p in out if key in p]
         if len(present) != len(out):
             continue  # the real comparator skips a key a plugin lacks
-        out.sort(key=functools.cmp_to_key(lambda a, b, k=key: php_compare(a[k], b[k])), reverse=direction == "DESC")
+
+        def compare(a: dict[str, Any], b: dict[str, Any], k: str = key) -> int:
+            return php_compare(a[k], b[k])
+
+        out.sort(key=functools.cmp_to_key(compare), reverse=direction == "DESC")
     return out

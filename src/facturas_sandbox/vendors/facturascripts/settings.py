@@ -14,8 +14,10 @@ def group(tenant: Tenant, name: str) -> dict[str, Any]:
     row = engine.load(tenant.store, engine.model("settings"), name)
     try:
         properties = json.loads((row or {}).get("properties") or "{}")
-    except ValueError:
-        return {}  # a client may write any text here; the real server reads it as no settings
+    except (ValueError, RecursionError):
+        # A client may write any text here, nested as deep as it likes; the real server's
+        # json_decode reads that as no settings (null past its depth limit).
+        return {}
     return properties if isinstance(properties, dict) else {}
 
 
