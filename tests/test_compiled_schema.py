@@ -17,7 +17,7 @@ from connexion.utils import is_json_mimetype
 
 from facturas_sandbox import connexion_compat
 from facturas_sandbox.compiled_schema import compile_check, draft4_schema
-from facturas_sandbox.validators import FORMAT_CHECKER, StrictJSONBodyValidator, parse_json_strict
+from facturas_sandbox.validators import FORMAT_CHECKER, StrictJSONBodyValidator, json_number, parse_json_strict
 
 # `make stress` tries five times as many.
 MUTATIONS_PER_SCHEMA = 150 if os.environ.get("SANDBOX_STRESS") else 30
@@ -199,6 +199,13 @@ def test_the_compiled_check_never_accepts_what_python_refuses(app: Any) -> None:
         ({"type": "integer"}, 1.0, False),
         ({"type": "integer"}, True, False),
         ({"type": "string"}, "\ud800", False),  # jsonschema-rs cannot take it: Python decides
+        # JSON numbers arrive as Decimal: jsonschema-rs took an exponent-0 Decimal for an integer
+        ({"type": "integer"}, json_number("1e0"), False),
+        ({"type": "integer"}, json_number("1.5e1"), False),
+        ({"type": "integer"}, json_number("1E+2"), False),
+        ({"type": "number", "maximum": 5}, json_number("5.0000000000000000001"), False),
+        ({"type": "number", "minimum": 5}, json_number("4.9999999999999999999"), False),
+        ({"type": "number", "maximum": 5}, json_number("4.9999999999999999999"), True),
         ({"type": "object", "properties": {"nullable": {"type": "string"}}}, {"nullable": None}, False),
     ],
 )

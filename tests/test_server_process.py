@@ -120,3 +120,26 @@ def test_an_unwritable_data_dir_is_a_clear_error_at_start(tmp_path: Path) -> Non
     server = SandboxProcess(blocker / "data")
     with pytest.raises(RuntimeError, match="not writable"):
         server.start(timeout=20)
+
+
+def test_a_second_serve_on_the_same_data_dir_refuses_to_start_until_the_owner_dies(tmp_path: Path) -> None:
+    first = SandboxProcess(tmp_path).start()
+    try:
+        with httpx.Client(base_url=first.base, timeout=30) as http:
+            draft = http.post(
+                "/facturovia/api/invoices",
+                json={"client_id": _client_id(http), "invoice_date": "2026-06-01", "items": [ITEM]},
+                headers=RW,
+            )
+            assert draft.status_code == 201, draft.text
+        second = SandboxProcess(tmp_path)
+        with pytest.raises(RuntimeError) as refused:
+            second.start(timeout=20)
+        assert second.proc is not None and second.proc.returncode == 2
+        message = str(refused.value)
+        assert str(tmp_path.resolve()) in message and f"process {first.proc.pid}" in message, message
+        first.kill()  # kill -9: the kernel releases the lock with the process
+        with SandboxProcess(tmp_path) as third, httpx.Client(base_url=third.base, timeout=30) as http:
+            assert http.get(f"/facturovia/api/invoices/{draft.json()['id']}", headers=RW).status_code == 200
+    finally:
+        first.kill()

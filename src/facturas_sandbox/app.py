@@ -35,7 +35,7 @@ from .settings import Settings
 from .spec_validation import install as validate_contracts_once
 from .store import StoreError, TenantDropped
 from .tenants import UnknownTenant
-from .validators import validator_map
+from .validators import exact_body, validator_map
 from .vendors.control import CONTROL_PLANE
 
 log = logging.getLogger("facturas_sandbox")
@@ -84,7 +84,7 @@ class ModuleResolver(Resolver):
         for name in (_snake(operation_id), operation_id):
             handler = getattr(self._module, name, None)
             if handler is not None:
-                return handler
+                return exact_body(handler)
         raise ImportError(f"{self._module.__name__} has no handler for operationId {operation_id!r}")
 
 

@@ -29,7 +29,7 @@ from starlette.responses import Response
 
 from .errors import ApiError, first_line, tenant_deleted
 from .sandbox import Mount
-from .store import StoreError, TenantDropped
+from .store import StoreError, TenantDropped, UnstorableText
 from .tenants import UnknownTenant
 from .vendors.control import CONTROL_PLANE
 
@@ -73,6 +73,10 @@ def to_api_error(exc: BaseException) -> ApiError:
     if isinstance(exc, StoreError):
         log.error("store unavailable: %s", exc)
         return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")
+    if isinstance(exc, UnstorableText):
+        # The APIs refuse such text field by field first; this is the store's own refusal (the
+        # transaction was undone), for text that reached it another way.
+        return ApiError(400, "invalid_text", f"The request holds text that cannot be stored: {exc}", origin="body")
     if isinstance(exc, UnicodeDecodeError):
         return ApiError(400, "invalid_body", "The request is not valid UTF-8", origin="body")
     if isinstance(exc, MultiPartException):

@@ -40,6 +40,9 @@ _XML_SECRET = re.compile(r"(?i)<(api[_-]key|apikey|token|password)([^>]*)>[^<]*<
 Validate = Callable[[RecordedRequest, RecordedResponse], list[str]]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def mask_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k, MASK if k.lower() in SECRET_HEADERS else v) for k, v in headers]
 
@@ -71,7 +74,10 @@ def mask_body(body: bytes, content_type: str) -> str:
         # Not JSON after all, or nested too deep to walk (a body refused when it came must not
         # make the journal unreadable): shown as text.
         with contextlib.suppress(ValueError, RecursionError):
-            text = json.dumps(_mask_json(json.loads(text)), ensure_ascii=False)
+            masked = _mask_json(json.loads(text))
+            text = json.dumps(masked, ensure_ascii=False)
+            if _SURROGATE.search(text):  # a refused body's `\ud800` escapes: shown as sent
+                text = json.dumps(masked)
     elif kind == "application/x-www-form-urlencoded":
         text = mask_query(text)
     elif kind.endswith("xml"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .bans import Incidents
@@ -14,7 +15,8 @@ from .exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .faults import Faults
 from .journal import Journals
 from .settings import Settings
-from .store import Backend, open_backend
+from .store import POSTGRES_SCHEMES, Backend, open_backend
+from .store.ownership import DataDirLock
 from .tenants import Tenants
 from .vendors import Vendor, all_vendors
 from .vendors.base import Api
@@ -70,21 +72,29 @@ class Sandbox:
     incidents: Incidents = field(default_factory=Incidents)
     client_address: ClientAddress = field(default_factory=ClientAddress)
     _validators: dict[str, ExchangeValidator] = field(default_factory=dict)
+    owner: DataDirLock | None = None  # held while open: no other process opens the data directory
 
     @classmethod
     def open(cls, settings: Settings) -> Sandbox:
         vendors = {v.name: v for v in all_vendors()}
-        backend = open_backend(settings.data_dir, fsync=settings.fsync)
-        tenants = Tenants(backend, vendors.values())
-        tenants.provision_all()
-        if settings.seed_demo:
-            tenants.ensure_demo()
+        owner = _own_data_dir(settings.data_dir)
+        try:
+            backend = open_backend(settings.data_dir, fsync=settings.fsync)
+            tenants = Tenants(backend, vendors.values())
+            tenants.provision_all()
+            if settings.seed_demo:
+                tenants.ensure_demo()
+        except BaseException:
+            if owner is not None:
+                owner.release()
+            raise
         return cls(
             settings=settings,
             backend=backend,
             tenants=tenants,
             vendors=vendors,
             client_address=ClientAddress(settings.trusted_proxies),
+            owner=owner,
         )
 
     def mounted_vendors(self) -> list[Vendor]:
@@ -122,4 +132,16 @@ class Sandbox:
         return self.validator(mount).violations(request, response)
 
     def close(self) -> None:
-        self.backend.close()
+        try:
+            self.backend.close()
+        finally:
+            if self.owner is not None:
+                self.owner.release()
+
+
+def _own_data_dir(data_dir: Path | str | None) -> DataDirLock | None:
+    """The data directory's lock, taken before the store reads (and may truncate) its logs;
+    None in memory and on PostgreSQL, which several processes share by design."""
+    if data_dir is None or (isinstance(data_dir, str) and data_dir.startswith(POSTGRES_SCHEMES)):
+        return None
+    return DataDirLock.acquire(Path(data_dir))

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Backend, Collection, Conflict, Document, FileStore, StoreError, TenantDropped, TenantStore
+from .base import (
+    Backend,
+    Collection,
+    Conflict,
+    Document,
+    FileStore,
+    StoreError,
+    TenantDropped,
+    TenantStore,
+    UnstorableText,
+)
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -31,5 +41,6 @@ __all__ = [
     "StoreError",
     "TenantDropped",
     "TenantStore",
+    "UnstorableText",
     "open_backend",
 ]

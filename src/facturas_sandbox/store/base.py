@@ -3,7 +3,8 @@
 Vendor handlers and the domain only see `TenantStore`, `Collection` and `FileStore`; the
 backend behind them (TinyDB files in one process, or PostgreSQL shared by several) is chosen
 by `open_backend`. Every write happens inside `TenantStore.transaction()`, which serialises
-writers of one tenant and makes the group of writes durable all at once, or not at all.
+writers of one tenant and makes the group of writes durable all at once, or not at all: any
+exception inside it, or in encoding its writes, undoes all of them, in memory and on disk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ Document = dict[str, Any]
 
 class StoreError(Exception):
     """The store cannot accept writes (unwritable directory, full disk, ...)."""
+
+
+class UnstorableText(ValueError):
+    """A document holds text no encoding can represent: a lone surrogate (U+D800-U+DFFF),
+    which is not a character, only half of a UTF-16 pair. The write is refused whole, on every
+    backend; the APIs refuse such text earlier, field by field (`text_check`)."""
 
 
 class TenantDropped(Exception):

@@ -1,7 +1,7 @@
 """Documents as PostgreSQL rows, and `store.query` descriptions as SQL.
 
 A document is stored three times over in one row: `raw`, its exact JSON text, which is what
-reads return (jsonb would reorder keys, and cannot hold U+0000, lone surrogates or NaN);
+reads return (jsonb would reorder keys, and cannot hold U+0000 or NaN);
 `body`, the same as jsonb for queries; and `folded`, `fold()` of each top-level string, so
 that LIKE and case-insensitive order use the very same folding in Python and in SQL.
 
@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .base import UnstorableText
 from .query import (
     JSON_EQUALITY_KINDS,
     And,
@@ -37,6 +38,7 @@ from .query import (
 )
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # -- codec ------------------------------------------------------------------------------------
@@ -62,16 +64,18 @@ def _dumps(value: Any, *, ascii_only: bool = False) -> str:
 
 
 def encode(doc: Mapping[str, Any], where: str) -> tuple[str, str, str]:
-    """(raw, body, folded) JSON texts of a document; TypeError if it is not JSON."""
+    """(raw, body, folded) JSON texts of a document; TypeError if it is not JSON, UnstorableText
+    if it holds a lone surrogate."""
     try:
         raw = _dumps(doc)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{where}: the document is not JSON ({exc})") from exc
+    if _SURROGATE.search(raw):
+        # Not text at all (half of a UTF-16 pair): refused as the TinyDB backend refuses it,
+        # so both backends keep exactly the same documents.
+        raise UnstorableText(f"{where}: the document holds a lone surrogate, which is not text")
     body = raw
     needs_cleaning = "\\u0000" in raw or "NaN" in raw or "Infinity" in raw
-    if _UNSTORABLE.search(raw):  # lone surrogates: keep them, escaped, in the exact copy
-        raw = _dumps(doc, ascii_only=True)
-        needs_cleaning = True
     if needs_cleaning:
         body = json.dumps(_storable(doc), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     folded = {clean_text(k): clean_text(fold(v)) for k, v in doc.items() if isinstance(k, str) and isinstance(v, str)}

@@ -200,8 +200,10 @@ class TinyTenantStore:
             if self._depth == 0 and self._ops:
                 ops, self._ops = self._ops, []
                 try:
+                    # Encodes the operations before writing them (in memory mode too): a write
+                    # the log cannot take is undone here, whatever the exception.
                     self.storage.append(ops)
-                except StoreError:
+                except BaseException:
                     self._rollback()
                     raise
                 self._undo.clear()

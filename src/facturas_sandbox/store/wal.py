@@ -14,6 +14,11 @@ the middle of that rewrite leaves a truncated file. Here instead:
   cost flat as the data grows: rewriting S bytes happens only after S bytes of log were
   written (a fixed line count would rewrite a 10,000-invoice tenant every 5,000 writes).
 
+A transaction is encoded before anything reaches the log (`encode_ops`), in memory mode too:
+what cannot be encoded is refused whole, and the caller undoes its changes in memory, so the
+memory and the disk never hold different data. A compaction that fails (whatever the
+exception) leaves the log as it was, removes its temporary file and only delays the next one.
+
 Loading reads the snapshot and replays the log; a torn last line (the process died in the
 middle of `write`) is dropped, because its transaction was never acknowledged. Replaying is
 idempotent (operations set or delete whole documents), so a crash between the snapshot's
@@ -26,13 +31,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 from tinydb.storages import Storage
 
-from .base import StoreError
+from .base import StoreError, UnstorableText
+
+log = logging.getLogger("facturas_sandbox")
 
 # One log operation: ["p", table, doc_id, document] sets a document, ["d", table, doc_id]
 # deletes one, ["c"] empties the whole database (tenant reset).
@@ -67,18 +75,23 @@ class WalStorage(Storage):
 
     def close(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError, StoreError):
+            try:
                 if self._lines:
                     self.snapshot()
-            os.close(self._fd)
-            self._fd = None
+            except StoreError as exc:
+                # The log still holds every acknowledged write: the next start replays it.
+                log.warning("no snapshot at shutdown, the log will be replayed: %s", exc)
+            finally:
+                os.close(self._fd)
+                self._fd = None
 
     # -- durability -------------------------------------------------------------------------
     def append(self, ops: list[Op]) -> None:
-        """Make one transaction's operations durable. Raises StoreError, leaving the log intact."""
+        """Make one transaction's operations durable. Raises UnstorableText or TypeError (the
+        operations cannot be encoded: nothing written) or StoreError (leaving the log intact)."""
+        line = encode_ops(ops)
         if self._fd is None:
             return
-        line = (json.dumps(ops, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         try:
             written = 0
             while written < len(line):
@@ -93,9 +106,12 @@ class WalStorage(Storage):
         self._size += len(line)
         self._lines += 1
         if self._lines >= self._compact_every and self._size >= self._snapshot_size:
-            with contextlib.suppress(StoreError):
-                # The log already holds the data: a failed compaction only delays the next one.
+            try:
                 self.snapshot()
+            except StoreError as exc:
+                # The log already holds the data: a failed compaction only delays the next one,
+                # and never fails the write that triggered it.
+                log.warning("compaction failed, will retry: %s", exc)
 
     def snapshot(self) -> None:
         if self._snapshot_path is None:
@@ -113,10 +129,16 @@ class WalStorage(Storage):
                 os.ftruncate(self._fd, 0)
             self._lines = 0
             self._size = 0
-        except OSError as exc:
+        except BaseException as exc:
+            # Whatever went wrong (disk, an encoding error, an interrupt), no `.json.tmp` stays
+            # behind and the snapshot and the log are as they were.
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise StoreError(f"cannot write a snapshot: {exc.strerror or exc}") from exc
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot write a snapshot: {exc.strerror or exc}") from exc
+            if isinstance(exc, Exception):
+                raise StoreError(f"cannot write a snapshot: {exc}") from exc
+            raise
 
     # -- loading ----------------------------------------------------------------------------
     def _load(self) -> None:
@@ -142,6 +164,15 @@ class WalStorage(Storage):
         self._fd = os.open(self._wal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.ftruncate(self._fd, good)
         self._size = good
+
+
+def encode_ops(ops: list[Op]) -> bytes:
+    """One log line. UnstorableText for text UTF-8 cannot encode (a lone surrogate), TypeError
+    for a value JSON has no form for; either way before anything is written."""
+    try:
+        return (json.dumps(ops, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    except UnicodeEncodeError as exc:
+        raise UnstorableText(f"the text cannot be stored: {exc.reason}") from exc
 
 
 def apply_ops(data: dict[str, dict[str, Any]], ops: list[Op]) -> None:

@@ -55,7 +55,11 @@ class Facturagem(Vendor):
                 errors.setdefault(f.field or "base", []).append(f.message)
         else:
             errors = {"base": [error.message]}
-        if error.origin in ("validation", "body") and status == 400 and error.code != "invalid_body":
+        if (
+            error.origin in ("validation", "body")
+            and status == 400
+            and error.code not in ("invalid_body", "invalid_text")
+        ):
             status = 422  # Rails: parameters that do not validate are Unprocessable Entity
         body: dict[str, Any] = {"errors": errors}
         if "allowed_params" in error.extra:

@@ -7,9 +7,9 @@ handlers below, bound to the model the contract describes.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 from connexion.context import request
@@ -18,6 +18,7 @@ from starlette.responses import Response
 from ...errors import ApiError
 from ...responses import add_warning, current_sandbox, current_tenant, dumps
 from ...tenants import Tenant
+from ...validators import dumps_exact
 from . import cron, documents, engine, files, plugins, routing, xls
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
@@ -237,10 +238,10 @@ def _form_value(value: Any) -> Any:
     """A JSON value as the form string a real server would read for it."""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return str(value)
     if isinstance(value, (list, dict)):
-        return json.dumps(value)  # `lineas` sent as an array instead of the documented string
+        return dumps_exact(value)  # `lineas` sent as an array instead of the documented string
     return value
 
 
