@@ -73,7 +73,7 @@ class Sandbox:
     @classmethod
     def open(cls, settings: Settings) -> Sandbox:
         vendors = {v.name: v for v in all_vendors()}
-        backend = open_backend(settings.data_dir, fsync=settings.fsync)
+        backend = open_backend(settings.store_url or settings.data_dir, fsync=settings.fsync)
         tenants = Tenants(backend, vendors.values())
         tenants.provision_all()
         if settings.seed_demo:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 
 from .clock import Clock
 from .credentials import CredentialIndex, CredentialTaken, TenantSecrets, digest
-from .store import Backend, TenantStore
+from .store import Backend, FileStore, TenantStore
 from .vendors.base import Secret, Vendor
 
 log = logging.getLogger("facturas_sandbox")
@@ -44,8 +43,13 @@ class Tenant:
     id: str
     store: TenantStore
     record: dict[str, Any]
-    files_dir: Path
+    files: FileStore  # uploads, in the backend (a directory, or the shared database)
     secrets: TenantSecrets
+
+    @property
+    def files_dir(self) -> Path | None:
+        """Where the files are on disk, when they are (the data directory's store)."""
+        return getattr(self.files, "root", None)
 
     @property
     def name(self) -> str:
@@ -159,7 +163,7 @@ class Tenants:
             own = {key for _, key, _ in self._credential_claims(tenant)}
             self.credentials.release_tenant(tenant.id, keep_digests=own)
             # Uploaded files are tenant data too: a reset tenant must not keep (or collide with) them.
-            shutil.rmtree(tenant.files_dir, ignore_errors=True)
+            tenant.files.clear()
             self._seed(tenant)
             return tenant
 
@@ -226,7 +230,7 @@ class Tenants:
             id=record["id"],
             store=self._backend.tenant(record["id"]),
             record=record,
-            files_dir=self._backend.files_dir(record["id"]),
+            files=self._backend.files(record["id"]),
             secrets=TenantSecrets(self.credentials, record["id"]),
         )
         self._tenants[tenant.id] = tenant
