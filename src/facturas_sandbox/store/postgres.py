@@ -87,6 +87,8 @@ class _Transaction:
 class PostgresBackend:
     """Tenants as rows of one PostgreSQL schema; `url` is a libpq connection string or URL."""
 
+    shared = True  # other processes write the same tenants: nothing read may be kept as current
+
     def __init__(
         self,
         url: str,

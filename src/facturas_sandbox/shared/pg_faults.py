@@ -1,0 +1,92 @@
+"""Fault rules as rows, one per rule, in the order they were added.
+
+`pick` runs in one transaction that locks the tenant's rules (`FOR UPDATE`): of two replicas
+serving a rule that fires `times: 1`, exactly one injects the fault.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict
+from typing import Any
+
+import psycopg
+
+from ..faults import Fault, FaultRule, Faults
+from ..store.postgres import PostgresBackend
+
+
+class PgFaults(Faults):
+    def __init__(self, backend: PostgresBackend) -> None:
+        super().__init__()
+        self._backend = backend
+        self._table = f"{backend.schema}.fault_rules"
+
+    def add(self, tenant_id: str, **fields: Any) -> FaultRule:
+        rule = FaultRule(id="flt_" + secrets.token_hex(8), **fields)
+        self._backend.run(
+            lambda c: c.execute(
+                f"INSERT INTO {self._table} (tenant_id, id, rule) VALUES (%s, %s, %s::jsonb)",
+                (tenant_id, rule.id, json.dumps(asdict(rule))),
+            )
+        )
+        return rule
+
+    def list(self, tenant_id: str) -> list[FaultRule]:
+        rows = self._backend.run(
+            lambda c: c.execute(
+                f"SELECT rule FROM {self._table} WHERE tenant_id = %s ORDER BY seq", (tenant_id,)
+            ).fetchall()
+        )
+        return [FaultRule(**row[0]) for row in rows]
+
+    def remove(self, tenant_id: str, rule_id: str) -> bool:
+        return self._backend.run(
+            lambda c: (
+                c.execute(
+                    f"DELETE FROM {self._table} WHERE tenant_id = %s AND id = %s RETURNING 1", (tenant_id, rule_id)
+                ).fetchone()
+                is not None
+            )
+        )
+
+    def clear(self, tenant_id: str) -> None:
+        self._backend.run(lambda c: c.execute(f"DELETE FROM {self._table} WHERE tenant_id = %s", (tenant_id,)))
+
+    def has_rules(self, tenant_id: str) -> bool:
+        return self._backend.run(
+            lambda c: (
+                c.execute(f"SELECT 1 FROM {self._table} WHERE tenant_id = %s LIMIT 1", (tenant_id,)).fetchone()
+                is not None
+            )
+        )
+
+    def pick(self, tenant_id: str, api: str, operation_id: str | None, method: str, path: str) -> Fault | None:
+        def work(conn: psycopg.Connection) -> Fault | None:
+            with conn.transaction():
+                rows = conn.execute(
+                    f"SELECT rule FROM {self._table} WHERE tenant_id = %s ORDER BY seq FOR UPDATE", (tenant_id,)
+                ).fetchall()
+                for (data,) in rows:
+                    rule = FaultRule(**data)
+                    if not rule.matches(api, operation_id, method, path):
+                        continue
+                    if rule.probability < 1 and self._rng.random() >= rule.probability:
+                        continue
+                    rule.hits += 1
+                    if rule.times is not None:
+                        rule.times -= 1
+                    if rule.times is not None and rule.times <= 0:
+                        conn.execute(
+                            f"DELETE FROM {self._table} WHERE tenant_id = %s AND id = %s", (tenant_id, rule.id)
+                        )
+                    else:
+                        conn.execute(
+                            f"UPDATE {self._table} SET rule = %s::jsonb WHERE tenant_id = %s AND id = %s",
+                            (json.dumps(asdict(rule)), tenant_id, rule.id),
+                        )
+                    return Fault(rule.status, rule.latency_ms or 0, rule.drop, rule.empty, rule.id)
+            return None
+
+        return self._backend.run(work)
