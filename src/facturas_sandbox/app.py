@@ -115,7 +115,7 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
             base_path=prefix,
             name=vendor.name,
             resolver=ModuleResolver(vendor.handlers),
-            strict_validation=getattr(vendor, "strict_validation", False),
+            strict_validation=vendor.strict_validation,
             **common,
         )
         sandbox.add_mount(vendor, prefix, contract)
@@ -125,7 +125,7 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
         base_path="/_sandbox",
         name="sandbox",
         resolver=ModuleResolver(CONTROL_PLANE.handlers),
-        strict_validation=True,
+        strict_validation=CONTROL_PLANE.strict_validation,
         **common,
     )
     sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
@@ -234,9 +234,8 @@ async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionR
         error.headers["Allow"] = ", ".join(mount.allowed_methods(request.scope["path"]))
     # A vendor may reinterpret an error with the request at hand (FacturaScripts counts a
     # missing key as an incident against the client IP, and a banned IP gets 429 instead).
-    translate = getattr(mount.api, "translate_error", None) if mount is not None else None
-    if translate is not None:
-        error = translate(error, request.scope)
+    if mount is not None:
+        error = mount.api.translate_error(error, request.scope)
     response = render_error(mount, error, request.scope.get("path"))
     headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
     return ConnexionResponse(

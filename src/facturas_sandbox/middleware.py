@@ -21,7 +21,6 @@ import functools
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -111,7 +110,7 @@ class SandboxMiddleware:
         wanted = _wanted_headers(scope["headers"])
         scope["sandbox.prefer"] = wanted.get(b"prefer")
 
-        every_options = mount is not None and getattr(mount.api, "preflight_every_options", False)
+        every_options = mount is not None and mount.api.preflight_every_options
         if scope["method"] == "OPTIONS" and (every_options or b"access-control-request-method" in wanted):
             await _send_preflight(mount, Headers(scope=scope), send)
             return
@@ -299,9 +298,9 @@ def _decorate(
             headers = MutableHeaders(scope=message)
             for warning in scope.get("sandbox.warnings", []):
                 headers.append("X-Sandbox-Warning", _header_safe(warning))
-            if mount is not None and getattr(mount.api, "cors", True) and "access-control-allow-origin" not in headers:
+            if mount is not None and mount.api.cors and "access-control-allow-origin" not in headers:
                 headers["Access-Control-Allow-Origin"] = "*"
-                expose = getattr(mount.api, "cors_expose_headers", "X-Sandbox-Warning")
+                expose = mount.api.cors_expose_headers
                 if expose:
                     headers["Access-Control-Expose-Headers"] = expose
             if exchange is not None:
@@ -322,7 +321,7 @@ def _header_safe(text: str) -> str:
 
 
 async def _send_preflight(mount: Mount | None, headers: Headers, send: Send) -> None:
-    answer: Any = getattr(mount.api, "preflight", None) if mount else None
+    answer = mount.api.preflight(headers) if mount else None
     response_headers = {
         "Access-Control-Allow-Origin": "*",
         "Access-Control-Allow-Methods": CORS_METHODS,
@@ -330,8 +329,8 @@ async def _send_preflight(mount: Mount | None, headers: Headers, send: Send) -> 
         "Access-Control-Max-Age": "600",
     }
     status = 204
-    if callable(answer):
-        status, response_headers = answer(headers)
+    if answer is not None:
+        status, response_headers = answer
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response_headers.items()]
     raw.append((b"content-length", b"0"))
     await send({"type": "http.response.start", "status": status, "headers": raw})

@@ -19,13 +19,14 @@ from .shared import shared_state
 from .store import Backend, open_backend
 from .tenants import Tenants
 from .vendors import Vendor, all_vendors
+from .vendors.base import Api
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
 class Mount:
-    api: Any  # a Vendor, or the control plane (which renders errors the same way)
+    api: Api  # a Vendor, or the control plane (which renders errors the same way)
     prefix: str  # URL path prefix the API's routes hang from
     # (path template as a regex, the methods the contract documents for it)
     routes: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = ()

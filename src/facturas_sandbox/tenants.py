@@ -367,9 +367,7 @@ class Tenants:
     def _claim_stored_secrets(self, tenant: Tenant) -> None:
         claims = []
         for vendor in self._vendors.values():
-            stored = getattr(vendor, "stored_secrets", None)
-            if stored is not None:
-                claims.extend((vendor.name, digest(s.value), s.role) for s in stored(tenant))
+            claims.extend((vendor.name, digest(s.value), s.role) for s in vendor.stored_secrets(tenant))
         self._claim_all(tenant, claims)
 
     def _claim_all(self, tenant: Tenant, claims: list[tuple[str, str, str]]) -> None:

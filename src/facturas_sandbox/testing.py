@@ -25,6 +25,7 @@ import httpx
 import uvicorn
 
 from .settings import Settings
+from .vendors import all_vendors
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,8 @@ class SandboxTenant:
 
     def auth(self, name: str) -> dict[str, str]:
         """Headers that authenticate as this tenant on an API that takes a header credential."""
-        creds = self.credentials[name]
-        if name == "facturovia":
-            return {"Authorization": f"Bearer {creds['read_write']}"}
-        if name == "facturascripts":
-            return {"Token": creds["token"]}
-        if name == "facturala":
-            return {"Authorization": creds["token"]}
-        raise KeyError(f"{name} authenticates with a session: see credentials[{name!r}]")
+        (vendor,) = (v for v in all_vendors() if v.name == name)
+        return vendor.auth_headers(self.credentials[name])
 
     @property
     def admin(self) -> dict[str, str]:

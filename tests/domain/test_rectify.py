@@ -52,3 +52,34 @@ def test_non_positive_quantities_are_refused() -> None:
 
 def test_full_refund_takes_what_is_left_of_every_line() -> None:
     assert [(r.line, r.quantity) for r in full_refund(LINES)] == [(0, D("1")), (1, D("2")), (2, D("2"))]
+
+
+def test_a_negative_line_is_refunded_with_its_own_sign_so_a_full_refund_cancels_the_invoice() -> None:
+    lines = [OriginalLine("Servicio", None, D("30")), OriginalLine("Descuento", None, D("-30"))]
+    assert [(r.line, r.quantity) for r in full_refund(lines)] == [(0, D("30")), (1, D("-30"))]
+    (refund,) = plan_refund(lines, [RefundRequest("Descuento", None, D("50"))])
+    assert (refund.line, refund.quantity, refund.capped) == (1, D("-30"), True)
+    done = [OriginalLine("Descuento", None, D("-30"), refunded=D("-30"))]
+    with pytest.raises(RectifyError, match="fully refunded"):
+        full_refund(done)
+
+
+def test_a_description_reaches_the_next_line_that_still_has_something_to_refund() -> None:
+    lines = [OriginalLine("Servicio", None, D("1"), refunded=D("1")), OriginalLine("Servicio", None, D("2"))]
+    (refund,) = plan_refund(lines, [RefundRequest("Servicio", None, D("1"))])
+    assert (refund.line, refund.quantity) == (1, D("1"))
+    two = plan_refund([OriginalLine("Servicio", None, D("1"))] * 2, [RefundRequest("Servicio", None, D("1"))] * 2)
+    assert [r.line for r in two] == [0, 1]
+
+
+def test_the_refunds_of_a_line_never_take_more_than_its_net_and_the_last_takes_what_is_left() -> None:
+    # 3 x 0.335 is 1.005, 1.01 to the cent; one unit re-rounded on its own is 0.34.
+    line = OriginalLine("Tornillo", None, D("3"), net=D("1.01"))
+    assert line.net_share(D("1"), D("0.34")) == D("0.34")
+    after_two = OriginalLine("Tornillo", None, D("3"), refunded=D("2"), net=D("1.01"), refunded_net=D("0.68"))
+    assert after_two.net_share(D("1"), D("0.34")) == D("0.33")
+    # A share is capped at what is left even before the last unit.
+    thin = OriginalLine("Arandela", None, D("10"), refunded=D("5"), net=D("0.05"), refunded_net=D("0.05"))
+    assert thin.net_share(D("1"), D("0.01")) == D("0")
+    negative = OriginalLine("Descuento", None, D("-3"), refunded=D("-2"), net=D("-1.01"), refunded_net=D("-0.68"))
+    assert negative.net_share(D("-1"), D("-0.34")) == D("-0.33")

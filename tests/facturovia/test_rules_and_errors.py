@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -161,3 +162,61 @@ def test_a_whitespace_body_is_not_an_absent_body(client: TestClient, fv: dict[st
     response = client.post("/_sandbox/tenants", content=b"\t \n", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_body"
+
+
+def _issued(client: TestClient, fv: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    base, rw = fv["base"], fv["rw"]
+    (a_client, *_) = client.get(f"{base}/clients", headers=rw).json()["data"]
+    draft = client.post(f"{base}/invoices", json={"client_id": a_client["id"], "items": items}, headers=rw)
+    assert draft.status_code == 201, draft.text
+    issued = client.post(f"{base}/invoices/{draft.json()['id']}/issue", headers=rw)
+    assert issued.status_code == 200, issued.text
+    return issued.json()
+
+
+def _line(description: str, quantity: float, unit_price: float) -> dict[str, Any]:
+    return {"description": description, "quantity": quantity, "unit_price": unit_price, "vat_rate": 21}
+
+
+def test_partial_refunds_of_a_line_add_up_to_the_line_to_the_cent(client: TestClient, fv: dict[str, Any]) -> None:
+    original = _issued(client, fv, [_line("Tornillo", 3, 0.335)])
+    assert (original["subtotal"], original["total"]) == (1.01, 1.22)
+    refunds = []
+    for _ in range(3):
+        r = client.post(
+            f"{fv['base']}/invoices/{original['id']}/rectify",
+            json={"items": [{"description": "Tornillo", "quantity": 1}]},
+            headers=fv["rw"],
+        )
+        assert r.status_code == 201, r.text
+        refunds.append(r.json()["invoice"])
+    assert [i["items"][0]["net"] for i in refunds] == [-0.34, -0.34, -0.33]
+    assert sum(Decimal(str(i["subtotal"])) for i in refunds) == Decimal("-1.01")
+    assert sum(Decimal(str(i["total"])) for i in refunds) == Decimal("-1.22")
+    fourth = client.post(
+        f"{fv['base']}/invoices/{original['id']}/rectify",
+        json={"items": [{"description": "Tornillo", "quantity": 1}]},
+        headers=fv["rw"],
+    )
+    assert fourth.status_code == 409 and fourth.json()["error"]["code"] == "nothing_to_refund"
+
+
+def test_rectify_by_description_reaches_the_second_line_of_that_name(client: TestClient, fv: dict[str, Any]) -> None:
+    original = _issued(client, fv, [_line("Servicio", 1, 100), _line("Servicio", 1, 50)])
+    url = f"{fv['base']}/invoices/{original['id']}/rectify"
+    body = {"items": [{"description": "Servicio", "quantity": 1}]}
+    first = client.post(url, json=body, headers=fv["rw"])
+    second = client.post(url, json=body, headers=fv["rw"])
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert [first.json()["invoice"]["subtotal"], second.json()["invoice"]["subtotal"]] == [-100, -50]
+    assert client.post(url, json=body, headers=fv["rw"]).status_code == 409
+
+
+def test_a_full_correction_negates_every_line_discounts_included(client: TestClient, fv: dict[str, Any]) -> None:
+    original = _issued(client, fv, [_line("Servicio", 30, 10), _line("Descuento", -30, 1)])
+    corrected = client.post(f"{fv['base']}/invoices/{original['id']}/correct", headers=fv["rw"])
+    assert corrected.status_code == 201, corrected.text
+    inv = corrected.json()["invoice"]
+    assert [i["quantity"] for i in inv["items"]] == [-30, 30]
+    assert inv["total"] == -original["total"]
+    assert client.post(f"{fv['base']}/invoices/{original['id']}/correct", headers=fv["rw"]).status_code == 409

@@ -38,11 +38,24 @@ def dec(value: Any) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
 
 
+def _sign(value: Decimal) -> int:
+    return (value > 0) - (value < 0)
+
+
+# The relative spacing of IEEE doubles is 2.2e-16; a sum of a few of them may be off by a few
+# of those steps. Below that, a difference is noise of the codec, not of the server's money.
+DOUBLE_NOISE = Decimal("2e-15")
+
+
+def within_double_noise(a: Decimal, b: Decimal) -> bool:
+    return abs(a - b) <= max(abs(a), abs(b)) * DOUBLE_NOISE
+
+
 def same(shown: Any, expected: Decimal) -> bool:
     """Equal, or equal as the IEEE doubles most JSON codecs (the sandbox's included) turn
     numbers into: beyond 15-17 significant digits a JSON amount cannot carry its cents."""
     value = dec(shown)
-    return value == expected or float(value) == float(expected)
+    return value == expected or float(value) == float(expected) or within_double_noise(value, expected)
 
 
 @dataclass
@@ -56,7 +69,11 @@ class Document:
     sequence: int | None = None  # the correlative part of the number
     issued: bool = False
     fingerprint: Any = None  # what must never change once issued
-    quantities: dict[str, Decimal] = field(default_factory=dict)
+    # A rectificative's lines refund lines of its original: both are keyed by (line key, side),
+    # side being the sign of the original line's quantity (a refund of a discount line, whose
+    # quantity is negative, is positive). Quantities and nets as the document shows them.
+    quantities: dict[tuple[str, int], Decimal] = field(default_factory=dict)
+    nets: dict[tuple[str, int], Decimal] = field(default_factory=dict)
     total: Decimal = Decimal(0)
     refunds: Any = None  # identity of the invoice a rectificative refunds
     # Every line amount is >= 0: only then can a partial refund's total be compared with the
@@ -116,18 +133,21 @@ class Facturovia(Adapter):
             number = raw.get("number")
             match = _FV_NUMBER.match(number) if isinstance(number, str) else None
             issued = kind == "invoice" and raw.get("status") == "issued"
-            quantities: dict[str, Decimal] = {}
+            quantities: dict[tuple[str, int], Decimal] = {}
+            nets: dict[tuple[str, int], Decimal] = {}
             nonnegative = True
+            corrective = bool(raw.get("is_corrective"))
             for item in raw["items"]:
                 try:
-                    nonnegative = nonnegative and dec(item.get("net")) >= 0
+                    quantity, net = dec(item.get("quantity")), dec(item.get("net"))
                 except ValueError:
                     nonnegative = False
-                key = item.get("reference") or item.get("description")
-                try:
-                    quantities[key] = quantities.get(key, Decimal(0)) + dec(item.get("quantity"))
-                except ValueError:
                     continue
+                nonnegative = nonnegative and net >= 0
+                side = _sign(quantity) * (-1 if corrective else 1)
+                key = (item.get("reference") or item.get("description"), side)
+                quantities[key] = quantities.get(key, Decimal(0)) + quantity
+                nets[key] = nets.get(key, Decimal(0)) + net
             try:
                 total = dec(raw.get("total"))
             except ValueError:
@@ -147,6 +167,7 @@ class Facturovia(Adapter):
                         for k in ("number", "invoice_date", "client_id", "currency", "items", "subtotal", "total")
                     },
                     quantities=quantities,
+                    nets=nets,
                     total=total,
                     refunds=("invoice", raw.get("original_invoice_id")) if raw.get("is_corrective") else None,
                     nonnegative_lines=nonnegative,
@@ -162,7 +183,12 @@ class Facturovia(Adapter):
                 quantity, price = dec(item["quantity"]), dec(item["unit_price"])
                 discount = dec(item.get("discount_percent") or 0)
                 net = cents(quantity * price * (HUNDRED - discount) / HUNDRED)
-                if "net" in item and not same(item["net"], net):
+                if "net" in item and not same(item["net"], net) and raw.get("is_corrective"):
+                    # A refund's net is its share of the original line's net: the last refund
+                    # of a line takes exactly what is left (rectificative_refund checks the
+                    # shares never exceed the line), so it may differ from quantity x price.
+                    net = dec(item["net"])
+                elif "net" in item and not same(item["net"], net):
                     return f"items[{n}].net is {item['net']}, the line gives {net}"
                 rate = dec(item["vat_rate"])
                 bases[rate] = bases.get(rate, Decimal(0)) + net

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
 from starlette.responses import Response
 
-from ...contracts import fixtures_dir
 from ...errors import ApiError
 from ...responses import json_response
-from ...tenants import Tenant
-from ..base import Secret
+from ..base import Secret, Vendor
 from . import handlers
 from .auth import API, API_KEY_ROLE, LOGIN_ROLE, login_secret
 from .railsxml import to_xml
@@ -24,7 +21,7 @@ DEMO_PASSWORD = "demo-facturagem-2026"
 FORMAT_ERROR = "is not one of ['json', 'xml']"
 
 
-class Facturagem:
+class Facturagem(Vendor):
     name = "facturagem"
     title = "FACTURAgem"
     base_path = "/api/v1"
@@ -43,13 +40,6 @@ class Facturagem:
         if credentials.get("api_key"):
             out.append(Secret(credentials["api_key"], API_KEY_ROLE))
         return out
-
-    def seed(self, tenant: Tenant) -> None:
-        with open(fixtures_dir() / "facturagem.json", encoding="utf-8") as fh:
-            data = json.load(fh)
-        from .fixtures import load
-
-        load(tenant, data)
 
     def error_response(self, error: ApiError) -> Response:
         path = str(error.extra.get("path") or "")

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
 from starlette.responses import Response
 
-from ...contracts import fixtures_dir
 from ...errors import ApiError
 from ...responses import json_response
-from ...tenants import Tenant
-from ..base import Secret
+from ..base import Secret, Vendor
 from . import handlers
 
 # The demo tenant uses the token and company of the vendor's documentation, so the documented
@@ -21,7 +18,7 @@ DEMO_TOKEN = "66e58291f7cbcd5157f3"
 DEMO_COMPANY_ID = "56491cd4e4b0c19ae3b74ed3"
 
 
-class Facturala:
+class Facturala(Vendor):
     name = "facturala"
     title = "Facturala"
     base_path = "/facturala/api"
@@ -36,12 +33,8 @@ class Facturala:
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
         return [Secret(credentials["token"], "owner")]
 
-    def seed(self, tenant: Tenant) -> None:
-        with open(fixtures_dir() / "facturala.json", encoding="utf-8") as fh:
-            data = json.load(fh)
-        from .fixtures import load
-
-        load(tenant, data)
+    def auth_headers(self, credentials: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": credentials["token"]}
 
     def error_response(self, error: ApiError) -> Response:
         status = error.status

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from ...contracts import fixtures_dir
 from ...errors import ApiError
 from ...responses import json_response
 from ...tenants import Tenant
-from ..base import Secret
+from ..base import Secret, Vendor
 from . import auth, engine, handlers, routing
 from .models import registry
 from .rules import new_apikey
@@ -23,7 +21,7 @@ DEMO_TOKEN = "fsDemoFullAccess0001"
 DEMO_RESTRICTED_TOKEN = "fsDemoRestricted0002"
 
 
-class FacturaScripts:
+class FacturaScripts(Vendor):
     name = "facturascripts"
     title = "FacturaScripts API v3"
     # Mounted at /api with the version as the paths' first segment, so that another version
@@ -51,12 +49,8 @@ class FacturaScripts:
     def stored_secrets(self, tenant: Tenant) -> list[Secret]:
         return auth.stored_keys(tenant)
 
-    def seed(self, tenant: Tenant) -> None:
-        with open(fixtures_dir() / "facturascripts.json", encoding="utf-8") as fh:
-            data = json.load(fh)
-        from .fixtures import load
-
-        load(tenant, data)
+    def auth_headers(self, credentials: dict[str, Any]) -> dict[str, str]:
+        return {"Token": credentials["token"]}
 
     def translate_error(self, error: ApiError, scope: Any) -> ApiError:
         error = auth.translate_error(error, scope)

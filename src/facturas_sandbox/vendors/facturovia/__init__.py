@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 
-from ...contracts import fixtures_dir
 from ...errors import ApiError
 from ...responses import json_response
-from ...tenants import Tenant, new_secret
-from ..base import Secret
+from ...tenants import new_secret
+from ..base import Secret, Vendor
 from . import documents as docs
 from . import handlers
 from .pdf import COMPANY
@@ -20,7 +18,7 @@ DEMO_READ_WRITE = "fv_live_demo_rw_0000000000000000000000"
 DEMO_READ_ONLY = "fv_live_demo_ro_0000000000000000000000"
 
 
-class Facturovia:
+class Facturovia(Vendor):
     name = "facturovia"
     title = "Facturovia"
     base_path = "/api"
@@ -34,12 +32,8 @@ class Facturovia:
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
         return [Secret(credentials["read_write"], "read_write"), Secret(credentials["read_only"], "read_only")]
 
-    def seed(self, tenant: Tenant) -> None:
-        with open(fixtures_dir() / "facturovia.json", encoding="utf-8") as fh:
-            data = json.load(fh)
-        from .fixtures import load
-
-        load(tenant, data)
+    def auth_headers(self, credentials: dict[str, Any]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credentials['read_write']}"}
 
     def error_response(self, error: ApiError) -> Response:
         status = error.status

@@ -93,32 +93,41 @@ class RefundPlan:
 
 
 def _original_lines(store: TenantStore, original: dict[str, Any]) -> list[OriginalLine]:
+    """The original's lines with what earlier rectificatives (drafts included: a draft
+    rectificative holds its refund until it is deleted) took of each."""
     refunded = [ZERO] * len(original["items"])
+    refunded_net = [ZERO] * len(original["items"])
     for corrective in invoices(store).find(original_invoice_id=original["id"]):
         for item in corrective["items"]:
             index = item.get("original_line")
             if index is not None and 0 <= index < len(refunded):
-                refunded[index] += -to_decimal(item["quantity"])
+                refunded[index] -= to_decimal(item["quantity"])
+                refunded_net[index] -= to_decimal(item["net"])
     return [
         OriginalLine(
             description=item["description"],
             reference=item.get("reference"),
             quantity=to_decimal(item["quantity"]),
             refunded=refunded[i],
+            net=to_decimal(item["net"]),
+            refunded_net=refunded_net[i],
         )
         for i, item in enumerate(original["items"])
     ]
 
 
-def _negated(original: dict[str, Any], refunds: list[Refund]) -> RefundPlan:
+def _negated(original: dict[str, Any], lines: list[OriginalLine], refunds: list[Refund]) -> RefundPlan:
     items, capped = [], []
     for refund in refunds:
         line = original["items"][refund.line]
         item = stored_item({**line, "quantity": -refund.quantity})
+        # The net is the refund's share of the line's net, not the refunded quantity re-rounded.
+        net = lines[refund.line].net_share(refund.quantity, -to_decimal(item["net"]))
+        item["net"] = str(ZERO - net)  # ZERO - net: never "-0"
         item["original_line"] = refund.line
         items.append(item)
         if refund.capped:
-            capped.append(f"{line['description']}: refund capped at {refund.quantity} (asked {refund.requested})")
+            capped.append(f"{line['description']}: refund capped at {abs(refund.quantity)} (asked {refund.requested})")
     return RefundPlan(items=items, capped=capped)
 
 
@@ -131,11 +140,13 @@ def plan_partial(store: TenantStore, original: dict[str, Any], requested: list[d
         )
         for item in requested
     ]
-    return _negated(original, plan_refund(_original_lines(store, original), requests))
+    lines = _original_lines(store, original)
+    return _negated(original, lines, plan_refund(lines, requests))
 
 
 def plan_full(store: TenantStore, original: dict[str, Any]) -> RefundPlan:
-    return _negated(original, full_refund(_original_lines(store, original)))
+    lines = _original_lines(store, original)
+    return _negated(original, lines, full_refund(lines))
 
 
 def public_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
