@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,8 +21,8 @@ def _require_postgres() -> bool:
     return bool(os.environ.get("SANDBOX_REQUIRE_POSTGRESQL")) or os.environ.get("CI", "").lower() == "true"
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[TestPostgres]:
+@contextmanager
+def _private_postgres() -> Iterator[TestPostgres]:
     if find_bindir() is None:
         if _require_postgres():
             pytest.fail(INSTALL_HINT, pytrace=False)
@@ -33,3 +34,16 @@ def postgres_server() -> Iterator[TestPostgres]:
         if _require_postgres():
             pytest.fail(str(exc), pytrace=False)
         pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TestPostgres]:
+    with _private_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_postgres_server() -> Iterator[TestPostgres]:
+    """A server of the module's own, which its tests may stop and start again."""
+    with _private_postgres() as server:
+        yield server
