@@ -225,6 +225,7 @@ def _quiet_third_party_warnings() -> None:
 
 def _load_commands() -> None:
     # The QA commands live beside the code they drive; importing them registers them.
+    from . import store_copy as _store_copy  # noqa: F401
     from .conformance import cli as _conformance  # noqa: F401
     from .conformance import proxy as _proxy  # noqa: F401
 
