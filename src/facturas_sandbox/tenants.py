@@ -227,6 +227,23 @@ class Tenants:
                 )
             return tenant
 
+    def find_or_set_credential(self, tenant_id: str, api: str, field: str, value: str) -> str:
+        """The tenant's `field` credential of `api` if it has one, else `value`, made its own.
+
+        Find-or-create under the records' lock, which every replica shares: of two logins
+        racing to open a session, the second finds the first's key instead of replacing it
+        (which would void a key the first client was just given). Raises CredentialTaken,
+        changing nothing, if `value` is anyone else's."""
+        with self._lock, self._system.transaction():
+            record = self._records.get(tenant_id)
+            if record is None:
+                raise UnknownTenant(tenant_id)
+            current = record.get("credentials", {}).get(api, {})
+            if current.get(field):
+                return str(current[field])
+            self.set_credentials(tenant_id, api, {**current, field: value})
+            return value
+
     # -- look-ups ---------------------------------------------------------------------------
     def get(self, tenant_id: str) -> Tenant:
         tenant = self._find(tenant_id)

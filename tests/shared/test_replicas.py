@@ -11,6 +11,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -173,3 +174,16 @@ def test_the_journal_read_through_one_replica_shows_what_the_other_served(replic
     assert entry["status"] == 200 and entry["conforms"] is True, entry
     assert entry["request"]["headers"]["authorization"] == "***"
     assert tenant["credentials"]["facturovia"]["read_write"] not in json.dumps(entries)
+
+
+def test_logins_racing_on_both_replicas_open_one_facturagem_session(replicas, tenant):
+    a, b = replicas
+    credentials = tenant["credentials"]["facturagem"]
+    with ThreadPoolExecutor(8) as pool:
+        sessions = list(
+            pool.map(lambda n: (a, b)[n % 2].post("/facturagem/api/v1/session.json", data=credentials), range(8))
+        )
+    assert all(s.status_code in (200, 201) for s in sessions), [s.text for s in sessions]
+    keys = {s.json()["api_key"] for s in sessions}
+    assert len(keys) == 1, keys  # every client was given the one session, and it stays valid
+    assert b.get("/facturagem/api/v1/accounts.json", params={"api_key": keys.pop()}).status_code == 200

@@ -141,12 +141,11 @@ def _open_session(tenant: Tenant) -> str:
     in the unlikely case that the value is already a credential)."""
     tenants = current_sandbox().tenants
     for _ in range(MAX_DRAWS):
-        api_key = new_secret("fg_", 20)
         try:
-            tenants.set_credentials(tenant.id, API, {**tenant.credentials[API], "api_key": api_key})
+            # Another login (on any replica) may have opened the session meanwhile: its key.
+            return tenants.find_or_set_credential(tenant.id, API, "api_key", new_secret("fg_", 20))
         except CredentialTaken:
             continue
-        return api_key
     raise ApiError(503, "unavailable", "No session key could be drawn; try again")
 
 
