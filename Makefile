@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 ARGS   ?=
 
-.PHONY: serve test lint stress bench clean
+.PHONY: serve test test-fast lint check contracts stress bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,26 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests contract-tests bench
 
-test: $(STAMP) lint
-	$(BIN)/python -m pytest
+# What a change must pass before it is committed: lint, formatting and types.
+check: lint
+	$(BIN)/ruff format --check src tests contract-tests bench
+	$(BIN)/mypy
+
+# Every test; `make test T=tests/test_bans.py::test_name` runs one (without the checks).
+T ?=
+test: $(STAMP)
+ifeq ($(strip $(T)),)
+	$(MAKE) --no-print-directory lint
+endif
+	$(BIN)/python -m pytest $(T)
+
+# The quick loop while developing: no multi-process tests, no contract suites.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+# FacturaScripts' contract is generated from openapi/facturascripts/*.yaml.
+contracts: $(STAMP)
+	$(BIN)/python -m facturas_sandbox.vendors.facturascripts.contract
 
 # Full-size reliability runs (a minute of load, ten crashes), then every contract again in
 # Schemathesis' negative mode with many examples (EXAMPLES=150 per operation and phase by

@@ -17,22 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from support import FACTURALA_CUSTOMER, FACTURALA_ITEMS
 
 from facturas_sandbox.domain.money import round_cents
 
-FACTURALA_INVOICE = {
-    "customer": {
-        "idType": "CC",
-        "country": "Colombia",
-        "name": "Carlos Rodriguez",
-        "idNumber": "304204672683",
-        "address": "Cl 34 # 45 - 10",
-        "city": "Medellín",
-        "state": "Antioquia",
-        "email": "crodriguez@gmail.com",
-    },
-    "items": [{"name": "Computador", "description": "Asus K45V", "unitValue": 1600000, "quantity": 1}],
-}
+FACTURALA_INVOICE = {"customer": FACTURALA_CUSTOMER, "items": FACTURALA_ITEMS}
 
 
 @dataclass

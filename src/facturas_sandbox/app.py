@@ -12,19 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from connexion import AsyncApp, ConnexionMiddleware
-from connexion.exceptions import (
-    BadRequestProblem,
-    ExtraParameterProblem,
-    Forbidden,
-    NonConformingResponse,
-    OAuthProblem,
-    OAuthResponseProblem,
-    OAuthScopeProblem,
-    ProblemException,
-    Unauthorized,
-    UnsupportedMediaTypeProblem,
-)
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.exceptions import ProblemException
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
@@ -36,14 +24,13 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
-from starlette.responses import Response
 
 from . import connexion_compat
 from .contracts import load_contract
-from .errors import ApiError, first_line, tenant_deleted
+from .error_answers import handle_error
+from .errors import ApiError
 from .middleware import FaultMiddleware, SandboxMiddleware
-from .sandbox import Mount, Sandbox
+from .sandbox import Sandbox
 from .settings import Settings
 from .spec_validation import install as validate_contracts_once
 from .store import StoreError, TenantDropped
@@ -137,8 +124,8 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     sandbox.add_mount(CONTROL_PLANE, "/_sandbox", control)
 
     for exc_type in (ApiError, ProblemException, HTTPException, StoreError, TenantDropped, UnknownTenant, Exception):
-        app.add_error_handler(exc_type, _handle_error)
-    app.sandbox = sandbox  # type: ignore[attr-defined]
+        app.add_error_handler(exc_type, handle_error)
+    app.sandbox = sandbox
     return app
 
 
@@ -175,81 +162,4 @@ def app_from_environment() -> AsyncApp:
     return create_app(Settings.from_json(os.environ[SETTINGS_ENV]))
 
 
-def to_api_error(exc: BaseException) -> ApiError:
-    """Connexion's and Starlette's exceptions in the sandbox's terms."""
-    if isinstance(exc, ApiError):
-        return exc
-    if isinstance(exc, (OAuthProblem, OAuthResponseProblem, Unauthorized)):
-        return ApiError(
-            401, "unauthorized", first_line(exc.detail) or "Missing or invalid credentials", origin="security"
-        )
-    if isinstance(exc, (Forbidden, OAuthScopeProblem)):
-        return ApiError(403, "forbidden", first_line(exc.detail) or "Forbidden", origin="security")
-    if isinstance(exc, UnsupportedMediaTypeProblem):
-        return ApiError(415, "unsupported_media_type", first_line(exc.detail), origin="body")
-    if isinstance(exc, ExtraParameterProblem):
-        return ApiError(400, "unknown_parameter", first_line(exc.detail), origin="validation")
-    if isinstance(exc, NonConformingResponse):
-        log.error("response does not conform to the contract: %s", exc.detail)
-        return ApiError(500, "nonconforming_response", first_line(exc.detail), origin="server")
-    if isinstance(exc, BadRequestProblem):
-        return ApiError(400, "bad_request", first_line(exc.detail) or "Bad request", origin="validation")
-    if isinstance(exc, ProblemException):
-        return ApiError(exc.status, "error", first_line(exc.detail) or exc.title or "Error", origin="validation")
-    if isinstance(exc, HTTPException):
-        if exc.status_code == 404:
-            return ApiError(404, "not_found", "No such resource", origin="routing")
-        if exc.status_code == 405:
-            return ApiError(
-                405, "method_not_allowed", "Method not allowed", origin="routing", headers=dict(exc.headers or {})
-            )
-        return ApiError(
-            exc.status_code, "error", exc.detail or "Error", origin="routing", headers=dict(exc.headers or {})
-        )
-    if isinstance(exc, (TenantDropped, UnknownTenant)):
-        return tenant_deleted()
-    if isinstance(exc, StoreError):
-        log.error("store unavailable: %s", exc)
-        return ApiError(503, "storage_unavailable", f"The sandbox cannot store data right now: {exc}", origin="store")
-    if isinstance(exc, UnicodeDecodeError):
-        return ApiError(400, "invalid_body", "The request is not valid UTF-8", origin="body")
-    if isinstance(exc, MultiPartException):
-        return ApiError(400, "invalid_body", f"Malformed multipart body: {exc.message}", origin="body")
-    log.exception("unhandled error", exc_info=exc)
-    return ApiError(500, "internal_error", "The sandbox failed to handle this request", origin="server")
-
-
-def render_error(mount: Mount | None, error: ApiError, path: str | None = None) -> Response:
-    # The request path travels with the error: an API that picks its representation from the
-    # URL (FACTURAgem's `.json` / `.xml`) renders errors in the same representation.
-    if path is not None:
-        error.extra.setdefault("path", path)
-    api = mount.api if mount is not None else CONTROL_PLANE
-    response = api.error_response(error)
-    for name, value in error.headers.items():
-        response.headers[name] = value
-    return response
-
-
-async def _handle_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    error = to_api_error(exc)
-    mount = request.scope.get("sandbox.mount")
-    if error.status == 405 and mount is not None:
-        # Connexion makes one route per operation, so its Allow names only one method;
-        # the contract knows them all.
-        error.headers["Allow"] = ", ".join(mount.allowed_methods(request.scope["path"]))
-    # A vendor may reinterpret an error with the request at hand (FacturaScripts counts a
-    # missing key as an incident against the client IP, and a banned IP gets 429 instead).
-    if mount is not None:
-        error = mount.api.translate_error(error, request.scope)
-    response = render_error(mount, error, request.scope.get("path"))
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-    return ConnexionResponse(
-        status_code=response.status_code,
-        body=response.body,
-        mimetype=response.media_type or response.headers.get("content-type"),
-        headers=headers,
-    )
-
-
-__all__ = ["ConnexionMiddleware", "create_app", "render_error", "to_api_error"]
+__all__ = ["ConnexionMiddleware", "create_app", "middlewares"]

@@ -6,23 +6,11 @@ import argparse
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+from .commands import COMMANDS, command
 from .settings import DEFAULT_DATA_DIR, Settings
-
-Command = Callable[[argparse.Namespace], int]
-_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
-
-
-def command(name: str, configure: Callable[[argparse.ArgumentParser], None]) -> Callable[[Command], Command]:
-    """Register a sub-command: `configure` adds its arguments, the function runs it."""
-
-    def register(run: Command) -> Command:
-        _COMMANDS[name] = (configure, run)
-        return run
-
-    return register
 
 
 def _serve_args(parser: argparse.ArgumentParser) -> None:
@@ -235,10 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _load_commands()
     parser = argparse.ArgumentParser(prog="facturas-sandbox", description="Contract-first sandbox for invoicing APIs")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for name, (configure, _) in _COMMANDS.items():
+    for name, (configure, _) in COMMANDS.items():
         configure(subparsers.add_parser(name))
     args = parser.parse_args(argv)
-    return _COMMANDS[args.command][1](args)
+    return COMMANDS[args.command][1](args)
 
 
 if __name__ == "__main__":

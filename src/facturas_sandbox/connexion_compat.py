@@ -107,7 +107,7 @@ BODY_VALIDATORS_PER_OPERATION = 16
 def _internals() -> dict[str, t.Any]:
     return {
         "AsyncOperation.__init__": AsyncOperation.__init__,
-        "AsyncOperation.fn": AsyncOperation.fn.fget,  # type: ignore[attr-defined]
+        "AsyncOperation.fn": AsyncOperation.fn.fget,
         "AsyncOperation.__call__": AsyncOperation.__call__,
         "AsyncApp.__init__": AsyncApp.__init__,
         "BaseDecorator.decorate": BaseDecorator.decorate,
@@ -176,7 +176,7 @@ class _OnceParameterDecorator(AsyncParameterDecorator):
         super().__init__(**kwargs)
         self._operation = operation
         # Names come from the contract and from the query string (the client's): bounded.
-        self.sanitize_fn = functools.lru_cache(maxsize=512)(self.sanitize_fn)
+        self.sanitize_fn: t.Callable[[str], str] = functools.lru_cache(maxsize=512)(self.sanitize_fn)
 
     def __call__(self, function: t.Callable) -> t.Callable:
         arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))

@@ -7,8 +7,8 @@ only place that knows what its error bodies look like.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,18 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
+# Where an error came from: "handler" (a business rule), "security", "validation" (request
+# schema), "body" (unparseable body), "routing", "limit", "store", "fault" (injected),
+# "server", "document" (a vendor's own document controller, in its own wording).
+Origin = Literal[
+    "handler", "security", "validation", "body", "routing", "limit", "store", "fault", "server", "document"
+]
+
+
 class ApiError(Exception):
     """An error answer. `code` is a stable machine name; `message` is for people.
 
-    `origin` says where it came from, so a vendor can map it: "handler", "security",
-    "validation" (request schema), "body" (unparseable body), "routing", "limit", "store",
-    "fault" (injected), "server".
+    `origin` says where it came from, so a vendor can map it (see `Origin`).
     """
 
     def __init__(
@@ -35,7 +41,7 @@ class ApiError(Exception):
         message: str,
         *,
         fields: list[FieldError] | None = None,
-        origin: str = "handler",
+        origin: Origin = "handler",
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> None:
@@ -59,16 +65,6 @@ def tenant_deleted() -> ApiError:
     """A request whose tenant was deleted while it was in flight: its credentials are no longer
     valid. Each API renders it as its own 401 (the control plane as its 404)."""
     return ApiError(401, TENANT_DELETED, "These credentials belong to a tenant that was deleted", origin="security")
-
-
-@dataclass
-class Problem:
-    """What went wrong in Connexion's terms, before a vendor shapes it."""
-
-    status: int
-    title: str
-    detail: str
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def first_line(text: str) -> str:

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from .conformance.exchange import RecordedRequest, RecordedResponse
+from .exchange import RecordedRequest, RecordedResponse
 
 JOURNAL_SIZE = 500
 BODY_PREVIEW = 4096  # bytes of each body shown in the journal

@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .conformance.exchange import RecordedRequest, RecordedResponse
+from .error_answers import render_error
 from .errors import ApiError
+from .exchange import RecordedRequest, RecordedResponse
 from .faults import Fault, InvalidPrefer, parse_prefer
 from .journal import BODY_KEEP, JournalEntry, RawBodies, mask_query
 from .sandbox import Mount, Sandbox
@@ -338,8 +339,6 @@ async def _send_preflight(mount: Mount | None, headers: Headers, send: Send) -> 
 
 
 async def _send_error(mount: Mount | None, error: ApiError, send: Send, path: str | None = None) -> None:
-    from .app import render_error
-
     response = render_error(mount, error, path)
     await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})

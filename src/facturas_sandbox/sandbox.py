@@ -10,8 +10,8 @@ from typing import Any
 
 from .bans import Incidents
 from .client_address import ClientAddress
-from .conformance.exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .contracts import load_contract
+from .exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .faults import Faults
 from .journal import Journals
 from .settings import Settings

@@ -22,7 +22,7 @@ from connexion.spec import OpenAPISpecification
 from .contracts import cache_dir
 
 _validated: set[str] = set()
-_original = OpenAPISpecification._validate_spec.__func__  # type: ignore[attr-defined]
+_original = OpenAPISpecification._validate_spec.__func__
 
 
 def _digest(spec: dict[str, Any]) -> str | None:
@@ -58,4 +58,4 @@ def _validate_once(cls: type, spec: dict[str, Any]) -> None:
 
 
 def install() -> None:
-    OpenAPISpecification._validate_spec = classmethod(_validate_once)  # type: ignore[method-assign]
+    OpenAPISpecification._validate_spec = classmethod(_validate_once)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from support import FACTURALA_CUSTOMER, FACTURALA_ITEMS
 
 from facturas_sandbox.app import create_app
 from facturas_sandbox.settings import Settings
@@ -17,17 +18,8 @@ DOCUMENTED_REQUEST: dict[str, Any] = {
     "creationDate": "2015-11-16T00:03:53.846Z",
     "dueDate": "2015-12-31T05:00:00.000Z",
     "state": "PENDING",
-    "customer": {
-        "idType": "CC",
-        "country": "Colombia",
-        "name": "Carlos Rodriguez",
-        "idNumber": "304204672683",
-        "address": "Cl 34 # 45 - 10",
-        "city": "Medellín",
-        "state": "Antioquia",
-        "email": "crodriguez@gmail.com",
-    },
-    "items": [{"name": "Computador", "description": "Asus K45V", "unitValue": 1600000, "quantity": 1}],
+    "customer": FACTURALA_CUSTOMER,
+    "items": FACTURALA_ITEMS,
     "thanks": "Gracias",
     "note": "Se aplicará una multa equivalente al 1.5% despues de 30 días de mora.",
     "footer": "Factura creada en computador y es válida sin firma y sello.",

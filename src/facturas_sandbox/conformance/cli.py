@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from ..cli import command
+from ..commands import command
 from ..contracts import contract_path, load_contract
 from .profiles import operation_overrides
 from .rules import RULE_NAMES

@@ -34,9 +34,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..cli import command
+from ..commands import command
 from ..contracts import load_contract
-from ..errors import ApiError
+from ..errors import ApiError, Origin
 from ..journal import Journal, JournalEntry, RawBodies, mask_query
 
 log = logging.getLogger("facturas_sandbox.proxy")
@@ -127,7 +127,8 @@ def _error_response(api: str, violation: Violation) -> Response:
     from ..vendors import all_vendors
 
     vendor = next(v for v in all_vendors() if v.name == api)
-    origin = {401: "security", 404: "routing", 405: "routing"}.get(violation.status, "validation")
+    origins: dict[int, Origin] = {401: "security", 404: "routing", 405: "routing"}
+    origin = origins.get(violation.status, "validation")
     code = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(violation.status, "invalid_request")
     response = vendor.error_response(ApiError(violation.status, code, violation.message, origin=origin))
     response.headers[VIOLATIONS_HEADER] = _header_value([violation])

@@ -78,7 +78,7 @@ def format_amount(value: Decimal, doc: InvoicePdf) -> str:
     quantized = round_cents(value) if doc.decimals == 2 else value.quantize(Decimal(1).scaleb(-doc.decimals))
     sign = "-" if quantized < 0 else ""
     whole, _, frac = f"{abs(quantized):.{doc.decimals}f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
@@ -145,7 +145,7 @@ def render_invoice(doc: InvoicePdf) -> bytes:
     pdf.cell(75, 5, _cp1252(f"{labels['number']}: {doc.number}"), align="R")
     pdf.set_xy(120, 30)
     pdf.cell(75, 5, _cp1252(f"{labels['date']}: {doc.date}"), align="R")
-    y = 35
+    y: float = 35
     for text in doc.extra_header:
         pdf.set_xy(120, y)
         pdf.cell(75, 5, _cp1252(text), align="R")

@@ -65,15 +65,3 @@ def group_taxes(amounts: Iterable[TaxedAmount]) -> Totals:
         vat=sum((g.vat for g in groups), ZERO),
         surcharge=sum((g.surcharge for g in groups), ZERO),
     )
-
-
-# Spanish recargo de equivalencia paired with each VAT rate (domain-rules.md).
-RECARGO_FOR_IVA: dict[Decimal, Decimal] = {
-    Decimal("21"): Decimal("5.2"),
-    Decimal("10"): Decimal("1.4"),
-    Decimal("5"): Decimal("0.62"),
-    Decimal("4"): Decimal("0.5"),
-    Decimal("2"): Decimal("0.26"),
-    Decimal("0"): Decimal("0"),
-}
-SPANISH_VAT_RATES = (Decimal("0"), Decimal("4"), Decimal("10"), Decimal("21"))

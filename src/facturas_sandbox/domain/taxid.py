@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from stdnum import get_cc_module
 from stdnum.co import nit as co_nit
 from stdnum.es import nif as es_nif
 from stdnum.eu import vat as eu_vat
@@ -20,23 +19,6 @@ def validate_spanish(value: str) -> str:
         return es_nif.validate(value)
     except ValidationError as exc:
         raise InvalidTaxId(f"{value!r} is not a valid Spanish NIF/CIF: {exc}") from exc
-
-
-def validate_for_country(country: str, value: str) -> str:
-    """Validate a tax id of the given ISO country where python-stdnum knows one; else compact it."""
-    country = country.upper()
-    if country == "ES":
-        return validate_spanish(value)
-    module = get_cc_module(country.lower(), "vat") if len(country) == 2 else None
-    if module is None:
-        cleaned = "".join(value.split())
-        if not cleaned:
-            raise InvalidTaxId("the tax id is empty")
-        return cleaned
-    try:
-        return module.validate(value)
-    except ValidationError as exc:
-        raise InvalidTaxId(f"{value!r} is not a valid tax id for {country}: {exc}") from exc
 
 
 def validate_spanish_or_eu_vat(value: str) -> str:

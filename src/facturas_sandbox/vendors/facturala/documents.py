@@ -113,7 +113,7 @@ def customer_errors(customer: dict[str, Any], prefix: str = "customer") -> list[
 
 def stored_customer(customer: dict[str, Any]) -> dict[str, Any]:
     out = {k: customer.get(k) for k in CUSTOMER_FIELDS}
-    out["name"] = out["name"].strip(" \t\n\r\f\v")
+    out["name"] = str(out["name"]).strip(" \t\n\r\f\v")  # required by the contract
     out["idNumber"] = str(out["idNumber"]).strip()
     return out
 
