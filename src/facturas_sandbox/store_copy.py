@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cli import command
+from .commands import command
 from .store import POSTGRES_SCHEMES, Backend, Document, open_backend
 from .store.postgres import PgTenantStore, PostgresBackend
 from .store.tinydb import TinyDBBackend, TinyTenantStore

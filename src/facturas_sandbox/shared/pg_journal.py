@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from ..conformance.exchange import RecordedRequest, RecordedResponse
+from ..exchange import RecordedRequest, RecordedResponse
 from ..journal import JOURNAL_SIZE, Journal, JournalEntry, Journals, RawBodies, Validate
 from ..store import StoreError
 from ..store.pg_sql import json_param
