@@ -104,7 +104,13 @@ class UnknownTenant(LookupError):
 
 
 # Tenant records read during the current request, on a shared store (see `Tenants.request`).
-_REQUEST_RECORDS: ContextVar[dict[str, Tenant] | None] = ContextVar("facturas_sandbox_request_tenants", default=None)
+# Keys: a tenant id (its Tenant), or (name, tenant id) for what other modules learn with it.
+_REQUEST_RECORDS: ContextVar[dict[Any, Any] | None] = ContextVar("facturas_sandbox_request_tenants", default=None)
+
+
+def request_memo() -> dict[Any, Any] | None:
+    """What the current request has read from a shared store already (None: no such request)."""
+    return _REQUEST_RECORDS.get()
 
 
 class Tenants:
@@ -262,6 +268,21 @@ class Tenants:
 
     def resolve(self, api: str, secret: str) -> tuple[Tenant, str] | None:
         """The tenant and role a secret of this API belongs to, or None."""
+        together = getattr(self.credentials, "resolve_with_record", None)
+        if self._shared and together is not None and secret:
+            # One round trip: the holder, and the record of the tenant it names.
+            found = together(api, secret)
+            if found is None:
+                return None
+            holder, record = found
+            if record is None:
+                self._forget(holder.tenant_id)
+                return None
+            tenant = self._fresh(record)
+            seen = _REQUEST_RECORDS.get()
+            if seen is not None:
+                seen[tenant.id] = tenant
+            return tenant, holder.role
         holder = self.credentials.resolve(api, secret)
         if holder is None:
             return None

@@ -15,6 +15,7 @@ import psycopg
 
 from ..faults import Fault, FaultRule, Faults
 from ..store.postgres import PostgresBackend
+from ..tenants import request_memo
 
 
 class PgFaults(Faults):
@@ -24,6 +25,7 @@ class PgFaults(Faults):
         self._table = f"{backend.schema}.fault_rules"
 
     def add(self, tenant_id: str, **fields: Any) -> FaultRule:
+        _forget_hint(tenant_id)
         rule = FaultRule(id="flt_" + secrets.token_hex(8), **fields)
         self._backend.run(
             lambda c: c.execute(
@@ -42,6 +44,7 @@ class PgFaults(Faults):
         return [FaultRule(**row[0]) for row in rows]
 
     def remove(self, tenant_id: str, rule_id: str) -> bool:
+        _forget_hint(tenant_id)
         return self._backend.run(
             lambda c: (
                 c.execute(
@@ -52,9 +55,14 @@ class PgFaults(Faults):
         )
 
     def clear(self, tenant_id: str) -> None:
+        _forget_hint(tenant_id)
         self._backend.run(lambda c: c.execute(f"DELETE FROM {self._table} WHERE tenant_id = %s", (tenant_id,)))
 
     def has_rules(self, tenant_id: str) -> bool:
+        memo = request_memo()
+        known = memo.get(("faults", tenant_id)) if memo is not None else None
+        if known is not None:
+            return known  # read with the request's credential, in the same statement
         return self._backend.run(
             lambda c: (
                 c.execute(f"SELECT 1 FROM {self._table} WHERE tenant_id = %s LIMIT 1", (tenant_id,)).fetchone()
@@ -90,3 +98,9 @@ class PgFaults(Faults):
             return None
 
         return self._backend.run(work)
+
+
+def _forget_hint(tenant_id: str) -> None:
+    memo = request_memo()
+    if memo is not None:
+        memo.pop(("faults", tenant_id), None)
