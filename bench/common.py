@@ -84,6 +84,24 @@ class Server:
         return f"http://127.0.0.1:{self.port}{self.prefix}"
 
 
+STORES = ("tinydb", "postgresql", "postgresql-workers2")
+
+
+@contextlib.contextmanager
+def store_server(store: str, in_memory: bool = False) -> Iterator[tuple[Path | str | None, list[str]]]:
+    """(data_dir, extra serve arguments) for a store of the bench: the data directory (or
+    memory), or a fresh database on a private PostgreSQL server for the block, served by one
+    process or by `--workers 2`."""
+    if store == "tinydb":
+        yield (None if in_memory else "temp"), []
+        return
+    from facturas_sandbox.testing_pg import running_postgres
+
+    with running_postgres() as server:
+        url = server.create_database("bench")
+        yield url, (["--workers", "2"] if store.endswith("workers2") else [])
+
+
 @contextlib.contextmanager
 def sandbox(
     *,
@@ -93,7 +111,7 @@ def sandbox(
     log: Path | None = None,
 ) -> Iterator[Server]:
     """`facturas-sandbox serve` on a free port; data_dir "temp" is a fresh temporary directory,
-    None is --in-memory."""
+    None is --in-memory, a postgresql:// URL is `--store URL` (add `--workers N` in `extra`)."""
     port = free_port()
     tmp = None
     args = [*SANDBOX_CMD, "serve", "--port", str(port), "--log-level", "warning", "--operator-token", OPERATOR]
@@ -101,6 +119,8 @@ def sandbox(
         args += ["--api", api]
     if data_dir is None:
         args.append("--in-memory")
+    elif isinstance(data_dir, str) and data_dir.startswith("postgresql://"):
+        args += ["--store", data_dir]
     else:
         if data_dir == "temp":
             tmp = tempfile.mkdtemp(prefix="sandbox-bench-")

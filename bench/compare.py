@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from common import ROOT, WrkResult, api_call, median, prism, sandbox, wrk
+from common import ROOT, WrkResult, api_call, median, prism, sandbox, store_server, wrk
 
 OPS = ("get", "list", "post")
 LABELS = {
@@ -55,9 +55,15 @@ def targets(port: int, prefix: str) -> dict[str, tuple[str, str, dict[str, Any] 
     }
 
 
-def run(rounds: int, seconds: float, warm: float, in_memory: bool, connections: int = 32) -> dict[str, Any]:
+def run(
+    rounds: int, seconds: float, warm: float, in_memory: bool, connections: int = 32, store: str = "tinydb"
+) -> dict[str, Any]:
     results: dict[str, dict[str, list[WrkResult]]] = {op: {"sandbox": [], "prism": []} for op in OPS}
-    with sandbox(data_dir=None if in_memory else "temp") as sbx, prism(ROOT / "openapi" / "facturovia.yaml") as prm:
+    with (
+        store_server(store, in_memory) as (data_dir, extra),
+        sandbox(data_dir=data_dir, extra=extra) as sbx,
+        prism(ROOT / "openapi" / "facturovia.yaml") as prm,
+    ):
         ops = targets(sbx.port, sbx.prefix)
         servers = {"sandbox": sbx, "prism": prm}
 
@@ -104,12 +110,20 @@ def run(rounds: int, seconds: float, warm: float, in_memory: bool, connections: 
         )
         summary[op] = row
     return {
-        "storage": "in-memory" if in_memory else "data dir",
+        "storage": _storage(store, in_memory),
         "rounds": rounds,
         "seconds": seconds,
         "connections": connections,
         "ops": summary,
     }
+
+
+def _storage(store: str, in_memory: bool) -> str:
+    if store == "postgresql":
+        return "PostgreSQL, 1 process"
+    if store == "postgresql-workers2":
+        return "PostgreSQL, --workers 2"
+    return "in-memory" if in_memory else "data dir"
 
 
 def table(result: dict[str, Any]) -> str:

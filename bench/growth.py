@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from common import WrkResult, api_call, median, sandbox, wrk
+from common import WrkResult, api_call, median, sandbox, store_server, wrk
 from compare import post_body
 
 SIZES = (100, 1_000, 10_000)
@@ -50,14 +50,19 @@ def delete_ref_prefix(port: int, key: str, prefix: str) -> int:
 
 
 def run(
-    rounds: int, seconds: float, post_requests: int, in_memory: bool, sizes: tuple[int, ...] = SIZES
+    rounds: int,
+    seconds: float,
+    post_requests: int,
+    in_memory: bool,
+    sizes: tuple[int, ...] = SIZES,
+    store: str = "tinydb",
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "storage": "in-memory" if in_memory else "data dir",
+        "storage": "PostgreSQL" if store.startswith("postgresql") else "in-memory" if in_memory else "data dir",
         "post_requests": post_requests,
         "sizes": {},
     }
-    with sandbox(data_dir=None if in_memory else "temp") as sbx:
+    with store_server(store, in_memory) as (data_dir, extra), sandbox(data_dir=data_dir, extra=extra) as sbx:
         port = sbx.port
         for size in sizes:
             status, tenant = api_call(port, "POST", "/_sandbox/tenants", {"name": f"growth-{size}"}, key=None)

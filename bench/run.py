@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare
 import growth
 import startup
-from common import BENCH, ensure_prism, ensure_wrk, machine
+from common import BENCH, STORES, ensure_prism, ensure_wrk, machine
 
 
 def main() -> None:
@@ -34,6 +34,13 @@ def main() -> None:
     parser.add_argument("--growth-rounds", type=int, default=5)
     parser.add_argument("--growth-seconds", type=float, default=4)
     parser.add_argument("--post-requests", type=int, default=500)
+    parser.add_argument(
+        "--store",
+        choices=STORES,
+        action="append",
+        help="stores to compare with Prism (default: all: the data directory, PostgreSQL with 1 process and "
+        "with --workers 2); the growth bench runs on the data directory and on PostgreSQL",
+    )
     args = parser.parse_args()
     parts = args.only or ["compare", "growth", "startup"]
 
@@ -44,16 +51,21 @@ def main() -> None:
     print(f"# bench {started} — {machine()}", flush=True)
     record: dict[str, object] = {"started": started, "machine": machine()}
     tables = []
+    stores = args.store or list(STORES)
     if "compare" in parts:
-        result = compare.run(args.rounds, args.seconds, args.warm, args.in_memory)
-        record["compare"] = result
-        tables.append(compare.table(result))
-        print(tables[-1], "\n", flush=True)
+        for store in stores:
+            result = compare.run(args.rounds, args.seconds, args.warm, args.in_memory, store=store)
+            record[f"compare-{store}"] = result
+            tables.append(compare.table(result))
+            print(tables[-1], "\n", flush=True)
     if "growth" in parts:
-        result = growth.run(args.growth_rounds, args.growth_seconds, args.post_requests, args.in_memory)
-        record["growth"] = result
-        tables.append(growth.table(result))
-        print(tables[-1], "\n", flush=True)
+        for store in dict.fromkeys("postgresql" if s.startswith("postgresql") else s for s in stores):
+            result = growth.run(
+                args.growth_rounds, args.growth_seconds, args.post_requests, args.in_memory, store=store
+            )
+            record[f"growth-{store}"] = result
+            tables.append(growth.table(result))
+            print(tables[-1], "\n", flush=True)
     if "startup" in parts:
         result = startup.run(3, 100)
         record["startup"] = result

@@ -110,7 +110,8 @@ class OwnClientPerRequest:
         await self.app(scope, receive, send)
 
 
-def test_facturascripts_conforms(sandbox_app: Any, contract_tenant: Any) -> None:
+def test_facturascripts_conforms(store_app: tuple[Any, Any]) -> None:
+    sandbox_app, contract_tenant = store_app
     credentials = contract_tenant.credentials["facturascripts"]
     config = schemathesis_config(
         {"XAuthToken": {"api_key": credentials["token"]}},

@@ -1,4 +1,4 @@
-"""Facturovia's contract against the sandbox: every check and phase, stateful included."""
+"""Facturovia's contract against the sandbox on each store: every check and phase, stateful included."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from contract_support import run_contract, schemathesis_config
 from facturas_sandbox.conformance.profiles import operation_overrides
 
 
-def test_facturovia_conforms(sandbox_app: Any, contract_tenant: Any) -> None:
+def test_facturovia_conforms(store_app: tuple[Any, Any]) -> None:
+    sandbox_app, contract_tenant = store_app
     # operation_overrides: the operations that may answer 422 to schema-valid data (rules
     # across resources); see conformance/profiles.py.
     config = schemathesis_config(

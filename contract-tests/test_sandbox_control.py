@@ -1,4 +1,4 @@
-"""The control plane's own contract: every check and phase, stateful included."""
+"""The control plane's own contract on each store: every check and phase, stateful included."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 from contract_support import OPERATOR_TOKEN, STATEFUL_STEPS, run_contract, schemathesis_config
 
 
-def test_control_plane_conforms(sandbox_app: Any) -> None:
+def test_control_plane_conforms(store_app: tuple[Any, Any]) -> None:
+    sandbox_app, _ = store_app
     config = schemathesis_config(
         {"AdminToken": {"bearer": OPERATOR_TOKEN}},
         # The stateful phase follows the contract's explicit links only. Inference would guess

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,12 +16,22 @@ from facturas_sandbox.tenants import DEMO_ADMIN_TOKEN
 
 
 @pytest.fixture(scope="session")
-def app() -> Iterator[Any]:
+def app(request: pytest.FixtureRequest) -> Iterator[Any]:
     # One app for the session (mounting every contract takes seconds); tests isolate
     # themselves with tenants of their own.
     # The test client speaks through a trusted proxy (PROXY), so tests give FacturaScripts
     # requests their own client addresses with X-Forwarded-For, as a proxy would.
-    settings = Settings(data_dir=None, validate_responses=True, operator_token=OPERATOR, trusted_proxies=(PROXY_CIDR,))
+    # SANDBOX_TEST_STORE=postgresql runs the same tests on the PostgreSQL store.
+    store_url = None
+    if os.environ.get("SANDBOX_TEST_STORE") == "postgresql":
+        store_url = request.getfixturevalue("postgres_server").create_database("app_tests")
+    settings = Settings(
+        data_dir=None,
+        store_url=store_url,
+        validate_responses=True,
+        operator_token=OPERATOR,
+        trusted_proxies=(PROXY_CIDR,),
+    )
     application = create_app(settings)
     yield application
 

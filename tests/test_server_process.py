@@ -1,7 +1,9 @@
-"""The sandbox as a real server process: concurrency, restarts and kill -9 on a file store."""
+"""The sandbox as a real server process: concurrency, restarts and kill -9, on a file store and on
+PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import threading
@@ -18,6 +20,16 @@ RW = bearer("fv_live_demo_rw_0000000000000000000000")
 ITEM = {"description": "Pieza", "quantity": 1, "unit_price": 10, "vat_rate": 21}
 
 pytestmark = pytest.mark.slow
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path | None, tuple[str, ...]]:
+    """(data_dir, extra serve arguments) of a store that outlives each server process."""
+    if request.param == "tinydb":
+        return tmp_path, ()
+    server = request.getfixturevalue("postgres_server")
+    return None, ("--store", server.create_database(f"server_process_{next(_databases)}"))
 
 
 def _client_id(http: httpx.Client) -> str:
@@ -29,8 +41,8 @@ def _issued_numbers(http: httpx.Client) -> list[str]:
     return [i["number"] for i in data if not i["is_corrective"]]
 
 
-def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(tmp_path: Path) -> None:
-    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(store) -> None:
+    with SandboxProcess(store[0], *store[1]) as server, httpx.Client(base_url=server.base, timeout=30) as http:
         client_id = _client_id(http)
         drafts = [
             http.post(
@@ -56,7 +68,7 @@ def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(
         assert sequence == list(range(start, start + 40))
         all_numbers = _issued_numbers(http)
 
-    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+    with SandboxProcess(store[0], *store[1]) as server, httpx.Client(base_url=server.base, timeout=30) as http:
         assert _issued_numbers(http) == all_numbers
         for invoice_id in drafts:
             assert http.get(f"/facturovia/api/invoices/{invoice_id}", headers=RW).json()["status"] == "issued"
@@ -65,12 +77,12 @@ def test_parallel_issues_get_distinct_consecutive_numbers_and_survive_a_restart(
 KILL_ROUNDS = 10 if os.environ.get("SANDBOX_STRESS") else 3
 
 
-def test_kill_9_loses_no_acknowledged_write_and_leaves_no_gap(tmp_path: Path) -> None:
+def test_kill_9_loses_no_acknowledged_write_and_leaves_no_gap(store) -> None:
     rng = random.Random(20261121)
     acknowledged: list[str] = []
     issued: list[str] = []
     for _round in range(KILL_ROUNDS):
-        server = SandboxProcess(tmp_path).start()
+        server = SandboxProcess(store[0], *store[1]).start()
         stop = threading.Event()
 
         def writer(base: str = server.base, stop: threading.Event = stop) -> None:
@@ -100,7 +112,7 @@ def test_kill_9_loses_no_acknowledged_write_and_leaves_no_gap(tmp_path: Path) ->
             t.join(timeout=15)
 
     assert len(acknowledged) > 20 and len(issued) > 10
-    with SandboxProcess(tmp_path) as server, httpx.Client(base_url=server.base, timeout=30) as http:
+    with SandboxProcess(store[0], *store[1]) as server, httpx.Client(base_url=server.base, timeout=30) as http:
         invoices = http.get("/facturovia/api/invoices", headers=RW).json()["data"]
     stored = {i["id"] for i in invoices}
     assert [i for i in acknowledged if i not in stored] == []

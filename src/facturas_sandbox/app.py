@@ -93,12 +93,18 @@ def create_app(settings: Settings, sandbox: Sandbox | None = None) -> AsyncApp:
     validate_contracts_once()
     sandbox = sandbox or Sandbox.open(settings)
 
+    running = [0]  # lifespans in progress: a test may run the app in a second client meanwhile
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        running[0] += 1
         try:
             yield
         finally:
-            sandbox.close()
+            running[0] -= 1
+            # The last one out closes the store (a closed PostgreSQL pool cannot serve again).
+            if running[0] == 0:
+                sandbox.close()
 
     app = connexion_compat.app_class()(__name__, lifespan=lifespan, middlewares=middlewares(sandbox))
     common = {

@@ -20,6 +20,19 @@ def _serve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="where tenants' data lives")
     parser.add_argument("--in-memory", action="store_true", help="keep nothing on disk")
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        default=os.environ.get(STORE_ENV) or None,
+        help="a postgresql://user@host:port/db URL: keep every tenant in PostgreSQL, shared by any number "
+        f"of processes and replicas (env {STORE_ENV}; default: the --data-dir)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes serving one port (PostgreSQL store only: a data directory has one owner)",
+    )
     parser.add_argument("--api", choices=vendor_names(), help="serve only this API, at its real root path")
     parser.add_argument("--fsync", action="store_true", help="fsync every write (survives power loss)")
     parser.add_argument(
@@ -61,12 +74,32 @@ def trusted_proxies(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 TRUSTED_PROXIES_ENV = "SANDBOX_TRUSTED_PROXIES"
+STORE_ENV = "SANDBOX_STORE"
+
+
+def store_problem(args: argparse.Namespace) -> str | None:
+    """Why --store / --workers cannot be served as given, or None."""
+    from .store import POSTGRES_SCHEMES
+
+    if args.store is not None and not args.store.startswith(POSTGRES_SCHEMES):
+        return f"--store: {args.store!r} is not a postgresql:// URL (a data directory is --data-dir)"
+    if args.workers < 1:
+        return "--workers: at least 1"
+    if args.workers > 1 and args.store is None:
+        return (
+            f"--workers {args.workers} needs the PostgreSQL store (--store postgresql://... or {STORE_ENV}): "
+            "a data directory is owned by one process, which would be the only one to see its writes"
+        )
+    if args.workers > 1 and args.reload:
+        return "--workers and --reload do not go together (the reloader runs one process)"
+    return None
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings(
         trusted_proxies=trusted_proxies(args),
-        data_dir=None if args.in_memory else args.data_dir,
+        data_dir=None if args.in_memory or args.store else args.data_dir,
+        store_url=args.store,
         root_api=args.api,
         host=args.host,
         port=args.port,
@@ -95,9 +128,17 @@ def banner(settings: Settings, sandbox: object) -> str:
         "",
         f"  {'Control plane':<{width}}  {base}/_sandbox   (health: {base}/_sandbox/health, UI: {base}/_sandbox/ui/)",
         f"  {'Demo tenant':<{width}}  id {DEMO_TENANT_ID!r}, admin token {DEMO_ADMIN_TOKEN}",
-        f"  {'Data':<{width}}  {settings.data_dir.resolve() if settings.data_dir else 'in memory (lost on exit)'}",
+        f"  {'Data':<{width}}  {_data_description(settings)}",
     ]
     return "\n".join(lines)
+
+
+def _data_description(settings: Settings) -> str:
+    if settings.store_url is not None:
+        from .store.postgres import redacted
+
+        return f"PostgreSQL {redacted(settings.store_url)}"
+    return str(settings.data_dir.resolve()) if settings.data_dir else "in memory (lost on exit)"
 
 
 @command("serve", _serve_args)
@@ -111,6 +152,10 @@ def serve(args: argparse.Namespace) -> int:
     from .server import uvicorn_options
     from .store import StoreError
 
+    problem = store_problem(args)
+    if problem is not None:
+        print(f"facturas-sandbox: {problem}", file=sys.stderr)
+        return 2
     try:
         settings = settings_from_args(args)
     except ValueError as exc:
@@ -125,6 +170,20 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     print(banner(settings, sandbox), flush=True)
     common = {"host": settings.host, "port": settings.port, "log_level": args.log_level, **uvicorn_options()}
+    if args.workers > 1:
+        # Each worker is a process of its own that opens the shared store itself; this one
+        # only migrated the schema and seeded the demo tenant (above), then supervises.
+        sandbox.close()
+        os.environ[SETTINGS_ENV] = settings.to_json()
+        print(f"  {args.workers} worker processes on one port", flush=True)
+        uvicorn.run(
+            "facturas_sandbox.app:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            access_log=args.log_level == "debug",
+            **common,
+        )
+        return 0
     if args.reload:
         # The reloader runs the app in a child process that it restarts on every change; this
         # process only watches, so it hands the data directory over.
@@ -154,6 +213,7 @@ def _quiet_third_party_warnings() -> None:
 
 def _load_commands() -> None:
     # The QA commands live beside the code they drive; importing them registers them.
+    from . import store_copy as _store_copy  # noqa: F401
     from . import tenant_cli as _tenant  # noqa: F401
     from .conformance import cli as _conformance  # noqa: F401
     from .conformance import proxy as _proxy  # noqa: F401

@@ -54,6 +54,13 @@ _PENDING: ContextVar[_Pending | None] = ContextVar("facturas_sandbox_pending_cla
 
 
 class CredentialIndex:
+    """The index in this process's memory (the data directory's store, which one process owns).
+
+    The holders live behind four small methods (`_holder`, `_take`, `_drop`, `_drop_tenant`,
+    plus `held_by`), which `shared.credentials.PgCredentialIndex` implements on a table every
+    replica shares; claiming, releasing and `atomic()` are the same code for both.
+    """
+
     def __init__(self) -> None:
         self._holders: dict[str, Holder] = {}
         # Values only one tenant may ever claim, held or not (the documented demo credentials:
@@ -73,14 +80,14 @@ class CredentialIndex:
     def claim_digest(self, api: str, tenant_id: str, key: str, role: str) -> bool:
         """`claim` of a secret known only by its SHA-256 (admin tokens are stored so)."""
         holder = Holder(api, tenant_id, role)
-        with self._lock:
-            current = self._holders.get(key)
-            if current == holder:
-                return False
-            reserved_for = self._reserved.get(key)
-            if current is not None or (reserved_for is not None and reserved_for != tenant_id):
-                raise CredentialTaken(api)
-            self._holders[key] = holder
+        reserved_for = self._reserved.get(key)
+        if reserved_for is not None and reserved_for != tenant_id:
+            raise CredentialTaken(api)
+        current = self._take(key, holder)
+        if current == holder:
+            return False
+        if current is not None:
+            raise CredentialTaken(api)
         pending = _PENDING.get()
         if pending is not None:
             pending.undo.append(lambda: self._drop(key, holder))
@@ -90,8 +97,7 @@ class CredentialIndex:
         """The tenant's credential stops existing (at the end of the enclosing write, if any).
         Another tenant's value is left alone."""
         key = digest(value)
-        with self._lock:
-            current = self._holders.get(key)
+        current = self._holder(key)
         if current is None or (current.api, current.tenant_id) != (api, tenant_id):
             return
         pending = _PENDING.get()
@@ -102,17 +108,14 @@ class CredentialIndex:
 
     def release_tenant(self, tenant_id: str, *, keep_digests: Iterable[str] = ()) -> None:
         """Every credential of a tenant (deleted), or all but those whose SHA-256 is kept (reset)."""
-        kept = set(keep_digests)
-        with self._lock:
-            for key in [k for k, h in self._holders.items() if h.tenant_id == tenant_id and k not in kept]:
-                del self._holders[key]
+        self._drop_tenant(tenant_id, set(keep_digests))
 
     def reserve(self, tenant_id: str, value: str) -> None:
         with self._lock:
             self._reserved[digest(value)] = tenant_id
 
     def resolve_digest(self, api: str, key: str) -> Holder | None:
-        holder = self._holders.get(key)
+        holder = self._holder(key)
         return holder if holder is not None and holder.api == api else None
 
     # -- look-ups ---------------------------------------------------------------------------
@@ -145,9 +148,27 @@ class CredentialIndex:
         for apply in pending.on_success:
             apply()
 
+    # -- the holders ------------------------------------------------------------------------
+    def _holder(self, key: str) -> Holder | None:
+        return self._holders.get(key)
+
+    def _take(self, key: str, holder: Holder) -> Holder | None:
+        """Make `holder` the holder of `key` unless someone holds it: the holder before (None
+        when the claim took)."""
+        with self._lock:
+            current = self._holders.get(key)
+            if current is None:
+                self._holders[key] = holder
+            return current
+
     def _drop(self, key: str, holder: Holder) -> None:
         with self._lock:
             if self._holders.get(key) == holder:
+                del self._holders[key]
+
+    def _drop_tenant(self, tenant_id: str, kept: set[str]) -> None:
+        with self._lock:
+            for key in [k for k, h in self._holders.items() if h.tenant_id == tenant_id and k not in kept]:
                 del self._holders[key]
 
 

@@ -257,3 +257,6 @@ class Journals:
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def close(self) -> None:
+        """Nothing to write out: the entries live in this process's memory."""

@@ -138,7 +138,8 @@ class SandboxMiddleware:
         exchange = _Exchange(scope) if vendor else None
         receive = _limited(receive, limit, self.sandbox.settings.body_timeout, exchange)
         try:
-            await self.app(scope, receive, _decorate(scope, mount, send, exchange))
+            with self.sandbox.tenants.request():
+                await self.app(scope, receive, _decorate(scope, mount, send, exchange))
         finally:
             if exchange is not None and mount is not None:
                 self._journal(mount, exchange)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from .exchange import ExchangeValidator, RecordedRequest, RecordedResponse
 from .faults import Faults
 from .journal import Journals
 from .settings import Settings
+from .shared import shared_state
 from .store import POSTGRES_SCHEMES, Backend, open_backend
 from .store.ownership import DataDirLock
 from .tenants import Tenants
@@ -77,25 +79,38 @@ class Sandbox:
     @classmethod
     def open(cls, settings: Settings) -> Sandbox:
         vendors = {v.name: v for v in all_vendors()}
-        owner = _own_data_dir(settings.data_dir)
+        owner = _own_data_dir(settings.store_url or settings.data_dir)
         try:
-            backend = open_backend(settings.data_dir, fsync=settings.fsync)
-            tenants = Tenants(backend, vendors.values())
-            tenants.provision_all()
-            if settings.seed_demo:
-                tenants.ensure_demo()
+            backend = open_backend(settings.store_url or settings.data_dir, fsync=settings.fsync)
         except BaseException:
             if owner is not None:
                 owner.release()
             raise
-        return cls(
+        try:
+            state = shared_state(backend)
+            tenants = Tenants(backend, vendors.values(), credentials=state.credentials)
+            tenants.provision_all()
+            if settings.seed_demo:
+                tenants.ensure_demo()
+        except BaseException:
+            backend.close()
+            if owner is not None:
+                owner.release()
+            raise
+        sandbox = cls(
             settings=settings,
             backend=backend,
             tenants=tenants,
             vendors=vendors,
+            journals=state.journals,
+            faults=state.faults,
+            incidents=state.incidents,
             client_address=ClientAddress(settings.trusted_proxies),
             owner=owner,
         )
+        if hasattr(state.journals, "validator_for"):
+            state.journals.validator_for = sandbox.validate_for
+        return sandbox
 
     def mounted_vendors(self) -> list[Vendor]:
         if self.settings.root_api:
@@ -131,8 +146,14 @@ class Sandbox:
     def violations(self, mount: Mount, request: RecordedRequest, response: RecordedResponse) -> list[str]:
         return self.validator(mount).violations(request, response)
 
+    def validate_for(self, api: str) -> Callable[[RecordedRequest, RecordedResponse], list[str]] | None:
+        """The journal's validator of an API's exchanges (entries read back from a shared store)."""
+        mount = next((m for m in self.mounts if m.name == api), None)
+        return functools.partial(self.violations, mount) if mount is not None else None
+
     def close(self) -> None:
         try:
+            self.journals.close()
             self.backend.close()
         finally:
             if self.owner is not None:

@@ -17,6 +17,8 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path | None = DEFAULT_DATA_DIR  # None: in memory
+    # A PostgreSQL URL: the shared store (any number of processes), instead of data_dir.
+    store_url: str | None = None
     apis: tuple[str, ...] = ()  # empty: every API, each under its own prefix
     root_api: str | None = None  # `--api NAME`: this one API at its real root
     host: str = "127.0.0.1"
@@ -32,6 +34,11 @@ class Settings:
     # Proxies (CIDRs) whose X-Forwarded-For / CF-Connecting-IP name the client: client_address.py
     trusted_proxies: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def shared_store(self) -> bool:
+        """Several processes may serve this store (PostgreSQL); the data directory has one owner."""
+        return self.store_url is not None
 
     @property
     def base_url(self) -> str:

@@ -7,19 +7,20 @@ tenant and refuses a second holder for any value. Admin tokens are stored only a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
-import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .clock import Clock
 from .credentials import CredentialIndex, CredentialTaken, TenantSecrets, digest
-from .store import Backend, TenantStore
+from .store import Backend, FileStore, TenantStore
 from .vendors.base import Secret, Vendor
 
 log = logging.getLogger("facturas_sandbox")
@@ -44,8 +45,13 @@ class Tenant:
     id: str
     store: TenantStore
     record: dict[str, Any]
-    files_dir: Path
+    files: FileStore  # uploads, in the backend (a directory, or the shared database)
     secrets: TenantSecrets
+
+    @property
+    def files_dir(self) -> Path | None:
+        """Where the files are on disk, when they are (the data directory's store)."""
+        return getattr(self.files, "root", None)
 
     @property
     def name(self) -> str:
@@ -97,14 +103,33 @@ class UnknownTenant(LookupError):
     pass
 
 
+# Tenant records read during the current request, on a shared store (see `Tenants.request`).
+# Keys: a tenant id (its Tenant), or (name, tenant id) for what other modules learn with it.
+_REQUEST_RECORDS: ContextVar[dict[Any, Any] | None] = ContextVar("facturas_sandbox_request_tenants", default=None)
+
+
+def request_memo() -> dict[Any, Any] | None:
+    """What the current request has read from a shared store already (None: no such request)."""
+    return _REQUEST_RECORDS.get()
+
+
 class Tenants:
-    def __init__(self, backend: Backend, vendors: Iterable[Vendor]) -> None:
+    """Every tenant, by id and by credential.
+
+    On a store this process owns, the tenants are read once at start and kept in memory. On a
+    shared store (PostgreSQL, `Backend.shared`) other replicas create, change and delete
+    tenants, so a tenant's record is read from the store by every request that needs it (once
+    per request: `request()`), and the credential index is the store's table.
+    """
+
+    def __init__(self, backend: Backend, vendors: Iterable[Vendor], credentials: CredentialIndex | None = None) -> None:
         self._backend = backend
+        self._shared = getattr(backend, "shared", False)
         self._vendors = {v.name: v for v in vendors}
         self._system = backend.tenant("_system")
         self._records = self._system.collection("tenants")
         self._tenants: dict[str, Tenant] = {}
-        self.credentials = CredentialIndex()
+        self.credentials = credentials if credentials is not None else CredentialIndex()
         self._lock = threading.RLock()
         self._reserve_demo_credentials()
         # The index is rebuilt at every start: first every tenant's own credentials, then the
@@ -116,8 +141,10 @@ class Tenants:
 
     # -- lifecycle --------------------------------------------------------------------------
     def ensure_demo(self) -> Tenant:
-        with self._lock:
-            tenant = self._tenants.get(DEMO_TENANT_ID)
+        # Under the records' lock, which every replica shares: of replicas starting at once on
+        # a new store, one creates the demo tenant and the others find it.
+        with self._lock, self._system.transaction():
+            tenant = self._find(DEMO_TENANT_ID)
             if tenant is None:
                 tenant, _ = self.create(name="Demo", tenant_id=DEMO_TENANT_ID, demo=True)
             else:
@@ -142,12 +169,15 @@ class Tenants:
                     "credentials": {v.name: self._mint(v, tenant_id, demo) for v in self._vendors.values()},
                     "clock": Clock().to_record(),
                 }
+                # Seeded before its record exists: a tenant is visible (to this process and to
+                # every replica) only once its data is complete.
+                tenant = self._wrap(record)
+                self._seed(tenant)
                 self._records.insert(record)
             except BaseException:
                 self.credentials.release_tenant(tenant_id)
                 raise
-            tenant = self._open(record)
-            self._seed(tenant)
+            self._remember(tenant)
             return tenant, admin_token
 
     def reset(self, tenant_id: str) -> Tenant:
@@ -159,7 +189,7 @@ class Tenants:
             own = {key for _, key, _ in self._credential_claims(tenant)}
             self.credentials.release_tenant(tenant.id, keep_digests=own)
             # Uploaded files are tenant data too: a reset tenant must not keep (or collide with) them.
-            shutil.rmtree(tenant.files_dir, ignore_errors=True)
+            tenant.files.clear()
             self._seed(tenant)
             return tenant
 
@@ -167,7 +197,7 @@ class Tenants:
         with self._lock:
             tenant = self.get(tenant_id)
             self._records.delete(tenant_id)
-            del self._tenants[tenant_id]
+            self._forget(tenant_id)
             self._backend.drop(tenant_id)
             self.credentials.release_tenant(tenant.id)
 
@@ -187,49 +217,138 @@ class Tenants:
             vendor = self._vendors[api]
             new = vendor.secrets(credentials)
             kept = {s.value for s in new}
-            with self.credentials.atomic():
+            # Under the records' lock, read afresh: another replica may have changed another
+            # API's credentials of this tenant since this request read the record.
+            with self.credentials.atomic(), self._system.transaction():
+                current = self._records.get(tenant_id)
+                if current is None:
+                    raise UnknownTenant(tenant_id)
                 for secret in new:
                     self.credentials.claim(api, tenant.id, secret)
-                for secret in vendor.secrets(tenant.credentials.get(api, {})):
+                for secret in vendor.secrets(current.get("credentials", {}).get(api, {})):
                     if secret.value not in kept:
                         self.credentials.release(api, tenant.id, secret.value)
                 tenant.record = self._records.update(
-                    tenant_id, {"credentials": {**tenant.credentials, api: credentials}}
+                    tenant_id, {"credentials": {**current.get("credentials", {}), api: credentials}}
                 )
             return tenant
 
+    def find_or_set_credential(self, tenant_id: str, api: str, field: str, value: str) -> str:
+        """The tenant's `field` credential of `api` if it has one, else `value`, made its own.
+
+        Find-or-create under the records' lock, which every replica shares: of two logins
+        racing to open a session, the second finds the first's key instead of replacing it
+        (which would void a key the first client was just given). Raises CredentialTaken,
+        changing nothing, if `value` is anyone else's."""
+        with self._lock, self._system.transaction():
+            record = self._records.get(tenant_id)
+            if record is None:
+                raise UnknownTenant(tenant_id)
+            current = record.get("credentials", {}).get(api, {})
+            if current.get(field):
+                return str(current[field])
+            self.set_credentials(tenant_id, api, {**current, field: value})
+            return value
+
     # -- look-ups ---------------------------------------------------------------------------
     def get(self, tenant_id: str) -> Tenant:
-        tenant = self._tenants.get(tenant_id)
+        tenant = self._find(tenant_id)
         if tenant is None:
             raise UnknownTenant(tenant_id)
         return tenant
 
     def all(self) -> list[Tenant]:
-        return list(self._tenants.values())
+        if not self._shared:
+            return list(self._tenants.values())
+        return [self._fresh(record) for record in self._records.all()]
 
     def tenant_of_admin_token(self, token: str) -> Tenant | None:
         holder = self.credentials.resolve(CONTROL_PLANE, token)
-        return self._tenants.get(holder.tenant_id) if holder is not None else None
+        return self._find(holder.tenant_id) if holder is not None else None
 
     def resolve(self, api: str, secret: str) -> tuple[Tenant, str] | None:
         """The tenant and role a secret of this API belongs to, or None."""
+        together = getattr(self.credentials, "resolve_with_record", None)
+        if self._shared and together is not None and secret:
+            # One round trip: the holder, and the record of the tenant it names.
+            found = together(api, secret)
+            if found is None:
+                return None
+            holder, record = found
+            if record is None:
+                self._forget(holder.tenant_id)
+                return None
+            tenant = self._fresh(record)
+            seen = _REQUEST_RECORDS.get()
+            if seen is not None:
+                seen[tenant.id] = tenant
+            return tenant, holder.role
         holder = self.credentials.resolve(api, secret)
         if holder is None:
             return None
-        tenant = self._tenants.get(holder.tenant_id)
+        tenant = self._find(holder.tenant_id)
         return (tenant, holder.role) if tenant is not None else None
 
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """One request: on a shared store, each tenant's record is read at most once inside
+        (by its first look-up), so a request sees one version of it, and the next request
+        reads it again."""
+        token = _REQUEST_RECORDS.set({} if self._shared else None)
+        try:
+            yield
+        finally:
+            _REQUEST_RECORDS.reset(token)
+
     # -- internals --------------------------------------------------------------------------
-    def _open(self, record: dict[str, Any]) -> Tenant:
-        tenant = Tenant(
+    def _find(self, tenant_id: str) -> Tenant | None:
+        """The tenant as this request sees it, or None."""
+        if not self._shared:
+            return self._tenants.get(tenant_id)
+        seen = _REQUEST_RECORDS.get()
+        if seen is not None and tenant_id in seen:
+            return seen[tenant_id]
+        record = self._records.get(tenant_id)
+        if record is None:
+            self._forget(tenant_id)
+            return None
+        tenant = self._fresh(record)
+        if seen is not None:
+            seen[tenant_id] = tenant
+        return tenant
+
+    def _fresh(self, record: dict[str, Any]) -> Tenant:
+        """A Tenant around a record just read (a shared store): a new object each time, so no
+        request changes the record another one is reading; its store handles are reused."""
+        known = self._tenants.get(record["id"])
+        if known is None:
+            known = self._remember(self._wrap(record))
+        return dataclasses.replace(known, record=record)
+
+    def _wrap(self, record: dict[str, Any]) -> Tenant:
+        return Tenant(
             id=record["id"],
             store=self._backend.tenant(record["id"]),
             record=record,
-            files_dir=self._backend.files_dir(record["id"]),
+            files=self._backend.files(record["id"]),
             secrets=TenantSecrets(self.credentials, record["id"]),
         )
+
+    def _remember(self, tenant: Tenant) -> Tenant:
         self._tenants[tenant.id] = tenant
+        seen = _REQUEST_RECORDS.get()
+        if seen is not None:
+            seen.pop(tenant.id, None)
+        return tenant
+
+    def _forget(self, tenant_id: str) -> None:
+        self._tenants.pop(tenant_id, None)
+        seen = _REQUEST_RECORDS.get()
+        if seen is not None:
+            seen.pop(tenant_id, None)
+
+    def _open(self, record: dict[str, Any]) -> Tenant:
+        tenant = self._remember(self._wrap(record))
         self._claim_credentials(tenant)
         return tenant
 

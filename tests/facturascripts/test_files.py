@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -23,6 +24,13 @@ def png() -> bytes:
 
 def count(client, resource: str) -> int:
     return int(client.get(f"{BASE}/{resource}", headers=FULL).headers["x-total-count"])
+
+
+def _folder(tenant) -> Path:
+    """The tenant's MyFiles on disk (the app under test keeps files in a directory)."""
+    path = tenant.files_dir / "MyFiles"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def test_sanitize():
@@ -180,7 +188,7 @@ def test_files_are_isolated_between_tenants(client):
 
 def test_a_symbolic_link_in_myfiles_is_never_written_through_nor_attached(client, app, tmp_path):
     tenant = app.sandbox.tenants.get("demo")
-    folder = files.folder(tenant)
+    folder = _folder(tenant)
     outside = tmp_path / "outside.txt"
     outside.write_text("fuera")
     links = {
@@ -211,7 +219,7 @@ def test_a_symbolic_link_in_myfiles_is_never_written_through_nor_attached(client
 
 def test_an_absolute_path_names_no_file_in_myfiles(client, app):
     tenant = app.sandbox.tenants.get("demo")
-    inside = files.folder(tenant) / "dentro.txt"
+    inside = _folder(tenant) / "dentro.txt"
     inside.write_bytes(b"dentro")
     for path in (str(inside), f"MyFiles/{inside}", f"MyFiles//{inside}"):
         r = client.post(f"{BASE}/attachedfiles", headers=FULL, data={"path": path})

@@ -1,42 +1,20 @@
 """Both backends for the store tests: TinyDB in memory, and PostgreSQL on a private server.
 
-The PostgreSQL server starts once per session (`facturas_sandbox.testing_pg`); each test gets
-a schema of its own in one database, so tests never see each other's rows. Without the server
-binaries the PostgreSQL cases skip, saying how to install them; in CI (`CI=true` or
-SANDBOX_REQUIRE_POSTGRESQL=1, which .ci/run exports) they fail instead.
+The PostgreSQL server is the session's (`postgres_server`, in the top-level conftest); each
+test gets a schema of its own in one database, so tests never see each other's rows.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from facturas_sandbox.store import Backend, open_backend
-from facturas_sandbox.testing_pg import INSTALL_HINT, PostgresUnavailable, TestPostgres, find_bindir, running_postgres
+from facturas_sandbox.testing_pg import TestPostgres
 
 _schemas = itertools.count(1)
-
-
-def _require_postgres() -> bool:
-    return bool(os.environ.get("SANDBOX_REQUIRE_POSTGRESQL")) or os.environ.get("CI", "").lower() == "true"
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[TestPostgres]:
-    if find_bindir() is None:
-        if _require_postgres():
-            pytest.fail(INSTALL_HINT, pytrace=False)
-        pytest.skip(INSTALL_HINT)
-    try:
-        with running_postgres() as server:
-            yield server
-    except PostgresUnavailable as exc:
-        if _require_postgres():
-            pytest.fail(str(exc), pytrace=False)
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

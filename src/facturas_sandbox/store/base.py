@@ -105,6 +105,10 @@ class FileStore(Protocol):
 
 
 class Backend(Protocol):
+    # True when other processes write the same tenants (PostgreSQL): a process may not keep
+    # anything it read as current. False when this process owns the data (TinyDB).
+    shared: bool
+
     def tenant(self, tenant_id: str) -> TenantStore: ...
     def drop(self, tenant_id: str) -> None:
         """Delete the tenant: documents, sequences and files."""

@@ -21,7 +21,7 @@ import psycopg
 
 from .base import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -133,8 +133,61 @@ def _v1(conn: psycopg.Connection, schema: str) -> None:
     conn.execute(_V1.format(s=schema, numeral=NUMERAL, numeral_max=NUMERAL_MAX_LENGTH).encode())
 
 
+# -- version 2 ------------------------------------------------------------------------------------
+# What every replica must see of the running sandbox, beside the tenants' data: the credential
+# index (one primary-key look-up resolves a secret), fault rules, failed-authentication
+# incidents and the addresses tenants used (bans.py), and the request journal. Times of
+# incidents are epoch seconds from the replicas' clocks (time.time).
+_V2 = r"""
+CREATE TABLE {s}.credentials (
+    sha256 text PRIMARY KEY,
+    api text NOT NULL,
+    tenant_id text NOT NULL,
+    role text NOT NULL
+);
+CREATE INDEX credentials_by_tenant ON {s}.credentials (tenant_id);
+CREATE TABLE {s}.fault_rules (
+    tenant_id text NOT NULL,
+    id text NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    rule jsonb NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX fault_rules_in_order ON {s}.fault_rules (tenant_id, seq);
+CREATE TABLE {s}.incidents (
+    client_ip text NOT NULL,
+    scope text NOT NULL,
+    at double precision NOT NULL
+);
+CREATE INDEX incidents_by_client ON {s}.incidents (client_ip, scope, at);
+CREATE INDEX incidents_by_scope ON {s}.incidents (scope, at);
+CREATE TABLE {s}.address_use (
+    tenant_id text NOT NULL,
+    client_ip text NOT NULL,
+    seen double precision NOT NULL,
+    exempt boolean NOT NULL,
+    PRIMARY KEY (tenant_id, client_ip)
+);
+CREATE INDEX address_use_exempt ON {s}.address_use (client_ip, seen) WHERE exempt;
+CREATE TABLE {s}.journal (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id text NOT NULL,
+    api text NOT NULL,
+    status integer NOT NULL,
+    entry jsonb NOT NULL,
+    request_body bytea NOT NULL,
+    response_body bytea NOT NULL
+);
+CREATE INDEX journal_newest_first ON {s}.journal (tenant_id, id DESC);
+"""
+
+
+def _v2(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(_V2.format(s=schema).encode())
+
+
 # MIGRATIONS[n] brings a store from version n - 1 to n (version 0: nothing there yet).
-MIGRATIONS: dict[int, Callable[[psycopg.Connection, str], None]] = {1: _v1}
+MIGRATIONS: dict[int, Callable[[psycopg.Connection, str], None]] = {1: _v1, 2: _v2}
 
 
 class SchemaTooNew(StoreError):

@@ -34,6 +34,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -51,6 +52,7 @@ from .query import Field, Page, Query
 log = logging.getLogger(__name__)
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SYSTEM = "_system"
+PROBE_EVERY = 0.5  # seconds between two direct connection attempts while the server seems down
 T = TypeVar("T")
 
 
@@ -87,6 +89,8 @@ class _Transaction:
 class PostgresBackend:
     """Tenants as rows of one PostgreSQL schema; `url` is a libpq connection string or URL."""
 
+    shared = True  # other processes write the same tenants: nothing read may be kept as current
+
     def __init__(
         self,
         url: str,
@@ -106,6 +110,10 @@ class PostgresBackend:
         self._indexes_ready: set[str] = set()
         self._indexes_wanted: dict[str, str] = {}  # index name -> DDL
         self._index_failures: dict[str, int] = {}
+        self._suspect = False  # a connection died: probe the server before waiting on the pool
+        self._probe_lock = threading.Lock()
+        self._probed_at = float("-inf")
+        self._down_reason: str | None = None
         try:
             with psycopg.connect(self._conninfo, autocommit=True) as conn:
                 migrate(conn, self.schema)
@@ -190,6 +198,8 @@ class PostgresBackend:
         raise AssertionError("unreachable")
 
     def _getconn(self) -> psycopg.Connection:
+        if self._suspect:
+            self._probe()
         try:
             return self.pool.getconn()
         except psycopg_pool.PoolTimeout as exc:
@@ -201,8 +211,29 @@ class PostgresBackend:
 
     def _discard_dead_connections(self) -> None:
         """One pooled connection died: its idle siblings most likely did too (a server restart)."""
+        self._suspect = True
         with contextlib.suppress(psycopg.Error, psycopg_pool.PoolTimeout):
             self.pool.check()
+
+    def _probe(self) -> None:
+        """After a connection died, ask the server directly before waiting on the pool: while
+        it is down, each request fails at once (503) instead of waiting `timeout` seconds for
+        a connection the pool cannot make. One probe per PROBE_EVERY seconds at most; between
+        probes the last verdict stands."""
+        now = time.monotonic()
+        with self._probe_lock:
+            if now - self._probed_at >= PROBE_EVERY:
+                self._probed_at = now
+                try:
+                    psycopg.connect(self._conninfo, connect_timeout=max(1, int(min(self.timeout, 2)))).close()
+                except psycopg.Error as exc:
+                    self._down_reason = _reason(exc)
+                else:
+                    self._down_reason = None
+                    self._suspect = False
+            reason = self._down_reason
+        if reason is not None:
+            raise StoreError(f"cannot connect to the PostgreSQL store at {self.where}: {reason}")
 
     def _open_transactions(self) -> int:
         return getattr(self._local, "open", 0)

@@ -252,6 +252,8 @@ class TinyTenantStore:
 class TinyDBBackend(TinyFilesMixin):
     """Tenants as TinyDB databases under `<data_dir>/tenants/`, or all in memory."""
 
+    shared = False  # this process owns the data: what it read stays current until it writes
+
     def __init__(self, data_dir: Path | None, *, fsync: bool = False) -> None:
         self.data_dir = data_dir
         self._fsync = fsync

@@ -11,6 +11,8 @@ from ...domain.money import ZERO, to_decimal
 from ...domain.taxid import InvalidTaxId, validate_spanish
 from ...errors import ApiError
 from ...responses import current_sandbox, current_tenant
+from ...store import Collection
+from ...store.query import Compare, Field, Kind, Order, Query
 from ...tenants import MAX_DRAWS, Tenant, new_secret
 from . import records as rec
 from .auth import API, LOGIN_ROLE, login_secret
@@ -146,12 +148,11 @@ def _open_session(tenant: Tenant) -> str:
     in the unlikely case that the value is already a credential)."""
     tenants = current_sandbox().tenants
     for _ in range(MAX_DRAWS):
-        api_key = new_secret("fg_", 20)
         try:
-            tenants.set_credentials(tenant.id, API, {**tenant.credentials[API], "api_key": api_key})
+            # Another login (on any replica) may have opened the session meanwhile: its key.
+            return tenants.find_or_set_credential(tenant.id, API, "api_key", new_secret("fg_", 20))
         except CredentialTaken:
             continue
-        return api_key
     raise ApiError(503, "unavailable", "No session key could be drawn; try again")
 
 
@@ -281,9 +282,17 @@ def _validate_client(changed: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
-def _page(items: list[dict[str, Any]], page: int | None) -> list[dict[str, Any]]:
-    number = page or 1
-    return items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+def _page(collection: Collection, field: str, value: int, order: tuple[Order, ...], page: int | None) -> list[Any]:
+    """One page of the documents whose `field` is `value`, in `order`: the store reads only
+    that page (an index serves the filter), so a page costs the same at any size."""
+    number = max(page or 1, 1)
+    where = Compare(Field(field, Kind.NUMBER), "=", value)
+    return collection.query(Query(where, order, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)).documents
+
+
+_BY_ID = (Order(Field("id", Kind.NUMBER)),)
+# Invoices by date, then id: `date` is ISO text, so its text order is its date order.
+_BY_DATE = (Order(Field("date", Kind.TEXT)), Order(Field("id", Kind.NUMBER)))
 
 
 def _collection_links(path: str, format: str, page: int | None, count: int) -> list[dict[str, str]]:
@@ -301,8 +310,8 @@ async def list_clients(format: str, account_id: str, page: int | None = None) ->
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
-    found = sorted(rec.clients(tenant.store).find(account_id=account["id"]), key=lambda c: c["id"])
-    items = [_client_summary(account, c, format) for c in _page(found, page)]
+    found = _page(rec.clients(tenant.store), "account_id", account["id"], _BY_ID, page)
+    items = [_client_summary(account, c, format) for c in found]
     path = f"/accounts/{rec.account_param(account)}/clients"
     links = _collection_links(path, format, page, len(items))
     links.append(link("account", f"/accounts/{rec.account_param(account)}", format))
@@ -420,8 +429,7 @@ def _invoice_summary(account: dict[str, Any], invoice: dict[str, Any], format: s
 async def _list(
     format: str, account: dict[str, Any], found: list[dict[str, Any]], path: str, page: int | None
 ) -> Response:
-    found = sorted(found, key=lambda i: (i["date"], i["id"]))
-    items = [_invoice_summary(account, i, format) for i in _page(found, page)]
+    items = [_invoice_summary(account, i, format) for i in found]
     links = _collection_links(path, format, page, len(items))
     links.append(link("account", f"/accounts/{rec.account_param(account)}", format))
     return render(format, "hash", {"invoices": items, "page": page or 1, "links": links})
@@ -431,7 +439,7 @@ async def list_invoices(format: str, account_id: str, page: int | None = None) -
     check_params()
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
-    found = rec.invoices(tenant.store).find(account_id=account["id"])
+    found = _page(rec.invoices(tenant.store), "account_id", account["id"], _BY_DATE, page)
     return await _list(format, account, found, f"/accounts/{rec.account_param(account)}/invoices", page)
 
 
@@ -440,7 +448,7 @@ async def list_client_invoices(format: str, account_id: str, client_id: int, pag
     tenant = current_tenant()
     account = _account_or_404(tenant, account_id)
     client = _client_or_404(tenant, account, client_id)
-    found = rec.invoices(tenant.store).find(client_id=client["id"])
+    found = _page(rec.invoices(tenant.store), "client_id", client["id"], _BY_DATE, page)
     path = f"/accounts/{rec.account_param(account)}/clients/{client['id']}/invoices"
     return await _list(format, account, found, path, page)
 

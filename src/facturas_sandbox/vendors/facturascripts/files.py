@@ -1,6 +1,7 @@
 """Uploaded files per tenant (uploadFiles, attachedfiles, productoimagenes).
 
-Files live under the tenant's files directory, in `MyFiles/` as on a real installation.
+Files live in the tenant's file store (`Backend.files`: a directory, or rows of the shared
+PostgreSQL store), named `MyFiles/...` as on a real installation.
 Names are sanitised (no directories, no traversal, no control or shell characters); an
 existing name gets a random prefix instead of being overwritten; each file is limited to the
 sandbox's upload size. The `attachedfiles` row of a file takes its name, size and type from
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import os
 import re
 import secrets
 import unicodedata
@@ -24,6 +24,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 from starlette.datastructures import UploadFile
 
+from ...store.files import valid_name
 from ...tenants import Tenant
 from . import engine
 
@@ -76,10 +77,8 @@ def sanitize(name: str) -> str:
     return cleaned
 
 
-def folder(tenant: Tenant) -> Path:
-    path = tenant.files_dir / FOLDER
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _name(relative: str) -> str:
+    return f"{FOLDER}/{relative}"
 
 
 async def read_uploads(arguments: Mapping[str, Any], limit: int) -> list[Upload]:
@@ -126,20 +125,12 @@ def is_image(content: bytes) -> bool:
 
 
 def write(tenant: Tenant, upload: Upload) -> str:
-    """Write the upload under MyFiles with a fresh, safe name; its path relative to the files dir."""
+    """Store the upload under MyFiles with a fresh, safe name; its path relative to the files."""
     base = name = sanitize(upload.filename)
-    directory = folder(tenant)
-    while True:
-        target = directory / name
-        # lexists, not exists: a symbolic link (even a dangling one) holds its name too.
-        if not os.path.lexists(target):
-            try:
-                with open(target, "xb") as fh:  # O_EXCL: never overwrite, never follow a link
-                    fh.write(upload.content)
-                return f"{FOLDER}/{name}"
-            except FileExistsError:
-                pass  # another writer took the name meanwhile
+    # `put` never overwrites: a taken name (another upload, or one written meanwhile) is drawn again.
+    while not tenant.files.put(_name(name), upload.content):
         name = sanitize(f"{secrets.token_hex(3)}_{base}")
+    return _name(name)
 
 
 def store(tenant: Tenant, upload: Upload, limit: int) -> dict[str, Any]:
@@ -155,43 +146,42 @@ def store(tenant: Tenant, upload: Upload, limit: int) -> dict[str, Any]:
         raise
 
 
-def resolve(tenant: Tenant, path: Any) -> Path | None:
-    """The file a record's `path` names, if it is a file inside the tenant's MyFiles."""
-    if not isinstance(path, str) or not path or "\x00" in path:
+def resolve(tenant: Tenant, path: Any) -> str | None:
+    """The stored file a record's `path` names, if it is a file inside the tenant's MyFiles.
+
+    The path is a name in the tenant's file store, never resolved on a file system: a name
+    that climbs (`..`), is absolute or hides (a leading dot) names no file
+    (`store.files.valid_name`)."""
+    if not isinstance(path, str) or not path:
         return None
-    root = folder(tenant).resolve()
     relative = path.removeprefix(f"{FOLDER}/")
-    if relative.startswith("/"):
-        # The real server reads MyFiles/<path>: an absolute path names nothing there (and
-        # `root / "/x"` would be "/x", a file of the host's).
-        return None
-    candidate = (root / relative).resolve()
-    if root not in candidate.parents or not candidate.is_file():
-        return None
-    return candidate
+    name = _name(relative)
+    return name if valid_name(name) and tenant.files.exists(name) else None
 
 
 def describe(tenant: Tenant, path: Any, declared_type: str | None) -> dict[str, Any] | None:
     """The columns an attached file takes from its file: path, filename, size, mimetype."""
-    target = resolve(tenant, path)
-    if target is None:
+    name = resolve(tenant, path)
+    content = tenant.files.get(name) if name is not None else None
+    if name is None or content is None:
         return None
-    guessed = mimetypes.guess_type(target.name)[0]
+    filename = name.rsplit("/", 1)[-1]
+    guessed = mimetypes.guess_type(filename)[0]
     declared = (declared_type or "").split(";")[0].strip()
     # The real server reads the type from the content (finfo): an image is its format's type
     # whatever the client declared (a PNG sent as application/octet-stream is image/png).
-    sniffed = image_type(target.read_bytes())
+    sniffed = image_type(content)
     return {
-        "path": f"{FOLDER}/{target.relative_to(folder(tenant).resolve()).as_posix()}",
-        "filename": target.name[:MAX_NAME],
-        "size": target.stat().st_size,
+        "path": name,
+        "filename": filename[:MAX_NAME],
+        "size": len(content),
         "mimetype": (sniffed or declared or guessed or "application/octet-stream")[:100],
     }
 
 
 def content_of(tenant: Tenant, record: dict[str, Any]) -> bytes | None:
-    target = resolve(tenant, record.get("path"))
-    return target.read_bytes() if target is not None else None
+    name = resolve(tenant, record.get("path"))
+    return tenant.files.get(name) if name is not None else None
 
 
 @contextmanager
@@ -208,9 +198,9 @@ def removed_on_failure(tenant: Tenant) -> Iterator[list[str]]:
 
 
 def remove_path(tenant: Tenant, path: Any) -> None:
-    target = resolve(tenant, path)
-    if target is not None:
-        target.unlink()
+    name = resolve(tenant, path)
+    if name is not None:
+        tenant.files.delete(name)
 
 
 def remove(tenant: Tenant, record: dict[str, Any]) -> None:

@@ -1,0 +1,49 @@
+"""Fixtures every suite shares (tests/ and contract-tests/): one private PostgreSQL server.
+
+The server starts once per session, from the machine's own binaries
+(`facturas_sandbox.testing_pg`), the first time a test asks for it; each suite makes its own
+database on it. Without the server binaries the PostgreSQL cases skip, saying how to install
+them; in CI (`CI=true` or SANDBOX_REQUIRE_POSTGRESQL=1, which .ci/run exports) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from facturas_sandbox.testing_pg import INSTALL_HINT, PostgresUnavailable, TestPostgres, find_bindir, running_postgres
+
+
+def _require_postgres() -> bool:
+    return bool(os.environ.get("SANDBOX_REQUIRE_POSTGRESQL")) or os.environ.get("CI", "").lower() == "true"
+
+
+@contextmanager
+def _private_postgres() -> Iterator[TestPostgres]:
+    if find_bindir() is None:
+        if _require_postgres():
+            pytest.fail(INSTALL_HINT, pytrace=False)
+        pytest.skip(INSTALL_HINT)
+    try:
+        with running_postgres() as server:
+            yield server
+    except PostgresUnavailable as exc:
+        if _require_postgres():
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TestPostgres]:
+    with _private_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def own_postgres_server() -> Iterator[TestPostgres]:
+    """A server of the module's own, which its tests may stop and start again."""
+    with _private_postgres() as server:
+        yield server
