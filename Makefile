@@ -28,11 +28,11 @@ check: lint
 	$(BIN)/ruff format --check src tests contract-tests bench
 	$(BIN)/mypy
 
-# Every test; `make test T=tests/test_bans.py::test_name` runs one (without the checks).
+# The checks, then every test; `make test T=tests/test_bans.py::test_name` runs one (no checks).
 T ?=
 test: $(STAMP)
 ifeq ($(strip $(T)),)
-	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory check
 endif
 	$(BIN)/python -m pytest $(T)
 

@@ -286,8 +286,8 @@ class Tenants:
         holder = self.credentials.resolve(api, secret)
         if holder is None:
             return None
-        tenant = self._find(holder.tenant_id)
-        return (tenant, holder.role) if tenant is not None else None
+        found = self._find(holder.tenant_id)
+        return (found, holder.role) if found is not None else None
 
     @contextmanager
     def request(self) -> Iterator[None]:
@@ -403,7 +403,7 @@ class Tenants:
         self._claim_all(tenant, self._credential_claims(tenant))
 
     def _claim_stored_secrets(self, tenant: Tenant) -> None:
-        claims = []
+        claims: list[tuple[str, str, str]] = []
         for vendor in self._vendors.values():
             claims.extend((vendor.name, digest(s.value), s.role) for s in vendor.stored_secrets(tenant))
         self._claim_all(tenant, claims)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from ..bans import MAX_INCIDENTS, SWEEP_EVERY, UNATTRIBUTED, WINDOW, Ban, Incidents
-from ..store.postgres import PostgresBackend
+from ..store.postgres import PostgresBackend, scalar
 
 NOTE_EVERY = 5.0  # seconds between two writes of one (tenant, address) use by one replica
 
@@ -75,11 +75,13 @@ class PgIncidents(Incidents):
     def banned(self, ip: str, scope: str) -> bool:
         horizon = self.clock() - self.window
         count = self._backend.run(
-            lambda c: c.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {self._incidents} "
-                "WHERE client_ip = %s AND scope = %s AND at > %s LIMIT %s) AS recent",
-                (ip, scope, horizon, self.limit),
-            ).fetchone()[0]
+            lambda c: scalar(
+                c.execute(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {self._incidents} "
+                    "WHERE client_ip = %s AND scope = %s AND at > %s LIMIT %s) AS recent",
+                    (ip, scope, horizon, self.limit),
+                )
+            )
         )
         return count >= self.limit
 

@@ -117,7 +117,8 @@ class PgJournals(Journals):
     # -- reading ----------------------------------------------------------------------------
     def read(self, tenant_id: str, *, api: str | None, status: int | None) -> list[JournalEntry]:
         self.flush()
-        conditions, params = ["tenant_id = %s"], [tenant_id]
+        conditions: list[str] = ["tenant_id = %s"]
+        params: list[Any] = [tenant_id]
         if api is not None:
             conditions.append("api = %s")
             params.append(api)

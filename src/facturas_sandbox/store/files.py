@@ -18,7 +18,7 @@ import re
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -171,7 +171,7 @@ class DirectoryFileStore:
                     os.close(fd)
 
     @contextmanager
-    def _directory(self, parts: list[str], *, create: bool) -> Iterator[int | None]:
+    def _directory(self, parts: Sequence[str], *, create: bool) -> Iterator[int | None]:
         """A descriptor of the folder `parts` under the root, never through a link, or None."""
         fds: list[int] = []
         try:

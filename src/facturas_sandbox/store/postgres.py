@@ -31,6 +31,7 @@ Why it is built the way it is:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import threading
@@ -50,6 +51,16 @@ from .pg_schema import check_schema_name, lock_key, migrate
 from .query import Field, Page, Query
 
 log = logging.getLogger(__name__)
+
+
+def scalar(cursor: psycopg.Cursor[Any]) -> Any:
+    """The first column of the one row a statement such as `SELECT count(*)` returns."""
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("the database answered no row where one was due")
+    return row[0]
+
+
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SYSTEM = "_system"
 PROBE_EVERY = 0.5  # seconds between two direct connection attempts while the server seems down
@@ -259,7 +270,7 @@ class PostgresBackend:
             return
         for name, ddl in list(self._indexes_wanted.items()):
             try:
-                ready = self.run(lambda c, name=name, ddl=ddl: self._create_index(c, name, ddl))
+                ready = self.run(functools.partial(self._create_index, name=name, ddl=ddl))
             except StoreError as exc:
                 failures = self._index_failures[name] = self._index_failures.get(name, 0) + 1
                 if failures >= 3:
@@ -272,7 +283,7 @@ class PostgresBackend:
 
     def _create_index(self, conn: psycopg.Connection, name: str, ddl: str) -> bool:
         """True once the index is valid; False if another process is building it right now."""
-        if not conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key("index", self.schema, name),)).fetchone()[0]:
+        if not scalar(conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_key("index", self.schema, name),))):
             return False
         try:
             row = conn.execute(
@@ -423,7 +434,7 @@ class PgTenantStore:
             f"INSERT INTO {s}.sequences (tenant_id, name, value) VALUES (%s, %s, 1) "
             f"ON CONFLICT (tenant_id, name) DO UPDATE SET value = {s}.sequences.value + 1 RETURNING value",
             (self.tenant_id, q.clean_text(sequence)),
-            lambda cur: cur.fetchone()[0],
+            scalar,
         )
 
     def peek_number(self, sequence: str) -> int:
@@ -480,7 +491,7 @@ class PgCollection:
         return iter(self.all())
 
     def count(self) -> int:
-        return self._store.read(f"SELECT count(*) {self._from}", (self._store.tenant_id,), lambda c: c.fetchone()[0])
+        return self._store.read(f"SELECT count(*) {self._from}", (self._store.tenant_id,), scalar)
 
     def find(self, **equals: Any) -> list[Document]:
         """Documents whose fields equal the given values, in insertion order."""
@@ -498,7 +509,7 @@ class PgCollection:
         condition = q.where(query.where, schema, self.key, params)
         total = None
         if query.count:
-            total = self._store.read(f"SELECT count(*) {self._from} AND {condition}", params, lambda c: c.fetchone()[0])
+            total = self._store.read(f"SELECT count(*) {self._from} AND {condition}", params, scalar)
             if total <= query.offset or query.limit == 0:
                 return Page([], total)
         sql = f"SELECT raw {self._from} AND {condition} ORDER BY {q.order_by(query.order, schema)} LIMIT %s OFFSET %s"

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeGuard, Union
 
 Document = dict[str, Any]
 
@@ -95,7 +95,7 @@ class Compare:
             raise TypeError(f"{self.field.name}: {kind.value} compares with {_VALUE_TYPES[kind]}, not {value!r}")
         if kind is Kind.DATE and isinstance(value, datetime):
             raise TypeError(f"{self.field.name}: a date field compares with a date, not a datetime")
-        if kind in (Kind.DATETIME, Kind.TIME) and value.tzinfo is not None:
+        if kind in (Kind.DATETIME, Kind.TIME) and getattr(value, "tzinfo", None) is not None:
             raise ValueError(f"{self.field.name}: stored {kind.value}s have no time zone; compare with a naive one")
         if isinstance(value, (float, Decimal)) and not Decimal(value).is_finite():
             raise ValueError(f"{self.field.name}: cannot compare with {value!r}")
@@ -237,7 +237,7 @@ def is_null(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not _is_number(value))
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
