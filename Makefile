@@ -34,7 +34,7 @@ test: $(STAMP)
 ifeq ($(strip $(T)),)
 	$(MAKE) --no-print-directory check
 endif
-	$(BIN)/python -m pytest $(T)
+	$(BIN)/python -m pytest --durations=15 $(T)
 
 # The quick loop while developing: no multi-process tests, no contract suites.
 test-fast: $(STAMP)
