@@ -37,6 +37,11 @@ class FaultRule:
     hits: int = 0
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
+    def __post_init__(self) -> None:
+        # JSON bodies are parsed as Decimal (money is exact); a probability is compared with
+        # random() and stored as JSON by every store, so it is a float here.
+        self.probability = float(self.probability)
+
     def matches(self, api: str, operation_id: str | None, method: str, path: str) -> bool:
         if self.api is not None and self.api != api:
             return False

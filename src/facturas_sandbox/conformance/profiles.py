@@ -97,9 +97,19 @@ def _acceptance(api: str) -> dict[str, list[str]]:
     return _facturascripts() if api == "facturascripts" else _ACCEPTANCE.get(api, {})
 
 
+# Control plane collections that a DELETE empties rather than removes (a tenant's bans, fault
+# rules and journal): a GET afterwards answers 200 with an empty list, which Schemathesis'
+# `use_after_free` takes for a deleted resource still served. Upstream fixed that false
+# positive only for collection paths without path parameters (schemathesis/schemathesis#3957);
+# these hang under /tenants/{tenant_id}. The DELETEs' own answers are still checked.
+_EMPTIED_COLLECTIONS = {"sandbox": ("listBans", "listFaults", "listJournal")}
+
+
 def operation_overrides(api: str) -> list[dict[str, Any]]:
     """Schemathesis `operations` config entries for `api`."""
-    return [
-        {"include-operation-id": operation_id, "checks": {"positive_data_acceptance": {"expected-statuses": statuses}}}
-        for operation_id, statuses in _acceptance(api).items()
-    ]
+    checks: dict[str, dict[str, Any]] = {}
+    for operation_id, statuses in _acceptance(api).items():
+        checks.setdefault(operation_id, {})["positive_data_acceptance"] = {"expected-statuses": statuses}
+    for operation_id in _EMPTIED_COLLECTIONS.get(api, ()):
+        checks.setdefault(operation_id, {})["use_after_free"] = {"enabled": False}
+    return [{"include-operation-id": operation_id, "checks": c} for operation_id, c in checks.items()]
