@@ -51,6 +51,18 @@ class FaultRule:
             return False
         return self.path is None or fnmatch.fnmatchcase(path, self.path)
 
+    def fires(self, rng: Any, api: str, operation_id: str | None, method: str, path: str) -> bool:
+        """Whether this rule fires on the request; if so it counts the hit and its remaining
+        `times` (both stores apply rules through this)."""
+        if not self.matches(api, operation_id, method, path):
+            return False
+        if self.probability < 1 and rng.random() >= self.probability:
+            return False
+        self.hits += 1
+        if self.times is not None:
+            self.times -= 1
+        return True
+
     def public(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -135,15 +147,10 @@ class Faults:
             if not rules:
                 return None
             for rule in rules:
-                if not rule.matches(api, operation_id, method, path):
+                if not rule.fires(self._rng, api, operation_id, method, path):
                     continue
-                if rule.probability < 1 and self._rng.random() >= rule.probability:
-                    continue
-                rule.hits += 1
-                if rule.times is not None:
-                    rule.times -= 1
-                    if rule.times <= 0:
-                        rules.remove(rule)
+                if rule.times is not None and rule.times <= 0:
+                    rules.remove(rule)
                 return Fault(rule.status, rule.latency_ms or 0, rule.drop, rule.empty, rule.id)
         return None
 

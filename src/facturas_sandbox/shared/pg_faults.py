@@ -78,13 +78,8 @@ class PgFaults(Faults):
                 ).fetchall()
                 for (data,) in rows:
                     rule = FaultRule(**data)
-                    if not rule.matches(api, operation_id, method, path):
+                    if not rule.fires(self._rng, api, operation_id, method, path):
                         continue
-                    if rule.probability < 1 and self._rng.random() >= rule.probability:
-                        continue
-                    rule.hits += 1
-                    if rule.times is not None:
-                        rule.times -= 1
                     if rule.times is not None and rule.times <= 0:
                         conn.execute(
                             f"DELETE FROM {self._table} WHERE tenant_id = %s AND id = %s", (tenant_id, rule.id)
