@@ -36,7 +36,7 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 ifeq ($(strip $(T)),)
 	$(MAKE) --no-print-directory check
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 else
 	$(BIN)/python -m pytest $(T)
 endif
