@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import psycopg
@@ -99,12 +100,32 @@ def _dead(conn: psycopg.Connection) -> bool:
 
 
 class _Transaction:
-    __slots__ = ("broken", "conn", "depth")
+    __slots__ = ("broken", "conn", "depth", "docs")
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self.depth = 1
         self.broken = False
+        # Documents read or written in this transaction, by (collection, key): raw JSON, or
+        # None for a key known to be absent. The transaction holds the tenant's lock, and every
+        # write of a tenant's documents, in any process, takes it: nothing else can change
+        # them until it ends, so a second read of one document need not ask the database.
+        # Seeding a FacturaScripts tenant reads some 1,500 documents, many of them twice.
+        self.docs: dict[tuple[str, Any], str | None] = {}
+
+
+def _cache_key(collection: str, key: Any) -> tuple[str, Any] | None:
+    """The key under which `_Transaction.docs` holds a document, equal where PostgreSQL's
+    jsonb equality is (1, 1.0 and Decimal("1.00") are one key); None: not cached."""
+    if isinstance(key, str):
+        return (collection, key)
+    if isinstance(key, (int, float, Decimal)) and not isinstance(key, bool):
+        try:
+            number = Decimal(q.json_param(key))
+        except (ArithmeticError, TypeError, ValueError):
+            return None
+        return (collection, ("number", number.normalize()))
+    return None
 
 
 class PostgresBackend:
@@ -459,6 +480,11 @@ class PgTenantStore:
         with self.transaction():
             return fetch(self._execute(self._conn(), sql, params))
 
+    def tx_documents(self) -> dict[tuple[str, Any], str | None] | None:
+        """The open transaction's documents (`_Transaction.docs`), or None outside one."""
+        tx: _Transaction | None = getattr(self._local, "tx", None)
+        return tx.docs if tx is not None and not tx.broken else None
+
     # -- sequences --------------------------------------------------------------------------
     def next_number(self, sequence: str) -> int:
         """The next correlative number of a sequence; rolled back with the enclosing transaction."""
@@ -484,10 +510,16 @@ class PgTenantStore:
             conn = self._conn()
             for table in ("documents", "sequences"):
                 self._execute(conn, f"DELETE FROM {self.schema}.{table} WHERE tenant_id = %s", (self.tenant_id,))
+            self._local.tx.docs.clear()
 
 
 def _docs(cur: psycopg.Cursor) -> list[Document]:
     return [q.decode(row[0]) for row in cur.fetchall()]
+
+
+def _raw(cur: psycopg.Cursor) -> str | None:
+    row = cur.fetchone()
+    return None if row is None else str(row[0])
 
 
 def _doc(cur: psycopg.Cursor) -> Document | None:
@@ -507,6 +539,14 @@ class PgCollection:
     def _key_param(self, key: Any) -> str:
         return q.json_param(key)
 
+    def _remember(self, key: Any, raw: str | None) -> None:
+        """What this transaction now knows of the document with `key` (see `_Transaction.docs`)."""
+        docs = self._store.tx_documents()
+        if docs is not None:
+            cache_key = _cache_key(self.name, key)
+            if cache_key is not None:
+                docs[cache_key] = raw
+
     # -- reads ------------------------------------------------------------------------------
     def get(self, key: Any) -> Document | None:
         if key is None:
@@ -515,7 +555,15 @@ class PgCollection:
             param = self._key_param(key)
         except (TypeError, ValueError):
             return None  # no stored key is a non-JSON value
-        return self._store.read(f"SELECT raw {self._from} AND key = %s::jsonb", (self._store.tenant_id, param), _doc)
+        docs = self._store.tx_documents()
+        cache_key = _cache_key(self.name, key) if docs is not None else None
+        if docs is not None and cache_key in docs:
+            raw = docs[cache_key]
+        else:
+            raw = self._store.read(f"SELECT raw {self._from} AND key = %s::jsonb", (self._store.tenant_id, param), _raw)
+            if docs is not None and cache_key is not None:
+                docs[cache_key] = raw
+        return None if raw is None else q.decode(raw)
 
     def all(self) -> list[Document]:
         return self._store.read(f"SELECT raw {self._from} ORDER BY seq", (self._store.tenant_id,), _docs)
@@ -563,6 +611,7 @@ class PgCollection:
         )
         if not inserted:
             raise Conflict(f"{self.name}: duplicate {self.key} {key!r}")
+        self._remember(key, raw)
         return q.decode(raw)
 
     def replace(self, doc: Mapping[str, Any]) -> Document:
@@ -578,6 +627,7 @@ class PgCollection:
             (self._store.tenant_id, q.clean_text(self.name), self._key_param(key), raw, body, folded),
             lambda cur: None,
         )
+        self._remember(key, raw)
         return q.decode(raw)
 
     def update(self, key: Any, changes: Mapping[str, Any]) -> Document:
@@ -595,16 +645,19 @@ class PgCollection:
                 (raw, body, folded, self._store.tenant_id, q.clean_text(self.name), self._key_param(key)),
                 lambda cur: None,
             )
+            self._remember(key, raw)
             return q.decode(raw)
 
     def delete(self, key: Any) -> Document | None:
         if key is None:
             return None
-        return self._store.write(
+        deleted = self._store.write(
             f"DELETE {self._from} AND key = %s::jsonb RETURNING raw",
             (self._store.tenant_id, self._key_param(key)),
             _doc,
         )
+        self._remember(key, None)
+        return deleted
 
 
 class PgFileStore:
