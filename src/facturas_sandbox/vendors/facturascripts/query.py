@@ -226,7 +226,8 @@ def to_store_query(model: Model, listing: ListQuery) -> Query:
     )
     paged = listing.limit > 0
     return Query(
-        where=Or(*(And(*group) for group in groups)) if clauses else None,
+        # One AND-group stays an And, whose equalities TinyDB's hash indexes narrow by.
+        where=None if not clauses else And(*groups[0]) if len(groups) == 1 else Or(*(And(*g) for g in groups)),
         order=steps,
         limit=listing.limit if paged else None,
         offset=max(listing.offset, 0) if paged else 0,
