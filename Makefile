@@ -28,13 +28,18 @@ check: lint
 	$(BIN)/ruff format --check src tests contract-tests bench
 	$(BIN)/mypy
 
-# The checks, then every test; `make test T=tests/test_bans.py::test_name` runs one (no checks).
+# The checks, then every test on TEST_WORKERS workers (a test file at a time each, the longest
+# files first: see conftest.py); `make test T=tests/test_bans.py::test_name` runs one, in this
+# process, without the checks.
 T ?=
+TEST_WORKERS ?= 2
 test: $(STAMP)
 ifeq ($(strip $(T)),)
 	$(MAKE) --no-print-directory check
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+else
+	$(BIN)/python -m pytest $(T)
 endif
-	$(BIN)/python -m pytest --durations=15 $(T)
 
 # The quick loop while developing: no multi-process tests, no contract suites.
 test-fast: $(STAMP)

@@ -47,3 +47,24 @@ def own_postgres_server() -> Iterator[TestPostgres]:
     """A server of the module's own, which its tests may stop and start again."""
     with _private_postgres() as server:
         yield server
+
+
+# `make test` runs on two workers (pytest-xdist, one test file at a time per worker): the
+# longest files go first, so that no worker is left running one of them alone at the end.
+# Measured: each of these takes from half a minute to four minutes; everything else seconds.
+LONGEST_FIRST = (
+    "contract-tests/test_facturascripts.py",
+    "tests/test_docs_examples.py",
+    "contract-tests/test_sandbox_control.py",
+    "contract-tests/test_facturagem.py",
+    "contract-tests/test_facturovia.py",
+    "contract-tests/test_facturala.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside a file and among the rest is kept

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -201,11 +201,20 @@ class Tenants:
             self._backend.drop(tenant_id)
             self.credentials.release_tenant(tenant.id)
 
-    def update(self, tenant_id: str, changes: dict[str, Any]) -> Tenant:
-        if "credentials" in changes:
-            raise ValueError("credentials change through set_credentials, which claims them")
-        with self._lock:
+    def update(self, tenant_id: str, changes: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]) -> Tenant:
+        """Change fields of a tenant's record. `changes` may be a function of the record, read
+        under the records' lock, which every replica shares: a change computed from the record
+        (a clock advanced by a duration) is then never computed from a stale copy, and two
+        replicas advancing one clock at once add up."""
+        with self._lock, self._system.transaction():
             tenant = self.get(tenant_id)
+            if callable(changes):
+                current = self._records.get(tenant_id)
+                if current is None:
+                    raise UnknownTenant(tenant_id)
+                changes = changes(current)
+            if "credentials" in changes:
+                raise ValueError("credentials change through set_credentials, which claims them")
             tenant.record = self._records.update(tenant_id, changes)
             return tenant
 

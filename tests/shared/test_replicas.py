@@ -110,6 +110,23 @@ def test_a_clock_moved_on_one_replica_dates_the_others_invoices(replicas, tenant
     assert created.json()["invoice_date"] == "2031-03-04"
 
 
+def test_clock_advances_on_both_replicas_at_once_all_count(replicas, tenant):
+    a, b = replicas
+    admin = bearer(tenant["admin_token"])
+    url = f"/_sandbox/tenants/{tenant['id']}/clock"
+    assert a.put(url, json={"now": "2031-01-01T00:00:00Z"}, headers=admin).status_code == 200
+    advances = 24
+
+    def advance(n: int) -> int:
+        return (a if n % 2 else b).put(url, json={"advance": "P1D"}, headers=admin).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(advance, range(advances)))
+    assert statuses == [200] * advances
+    now = b.get(url, headers=admin).json()["now"]
+    assert now.startswith("2031-01-25T00:00"), now  # 24 days later: no advance was lost
+
+
 def test_a_plan_changed_on_one_replica_holds_on_the_other(replicas, tenant):
     a, b = replicas
     changed = a.patch(f"/_sandbox/tenants/{tenant['id']}", json={"plan": "free"}, headers=bearer(tenant["admin_token"]))

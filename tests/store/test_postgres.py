@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from facturas_sandbox.store import Conflict, StoreError, open_backend, pg_schema
+from facturas_sandbox.store import Conflict, StoreError, TenantDropped, open_backend, pg_schema
 from facturas_sandbox.store.postgres import PostgresBackend
 from facturas_sandbox.store.query import And, Compare, Field, IsNull, Kind, Like, NotNull, Or, Order, Query
 from facturas_sandbox.testing_pg import TestPostgres
@@ -325,3 +325,45 @@ def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on
     coll.insert({"id": "x", "s": "Éire"})  # a row written now carries its texts too
     assert coll.query(Query(where=Compare(Field("s", Kind.LOWER), "=", "éire"))).documents == [{"id": "x", "s": "Éire"}]
     backend.close()
+
+
+def _rows_of(backend: PostgresBackend, tenant_id: str) -> dict[str, int]:
+    counts = {}
+    for table in ("tenants", "documents", "sequences", "files"):
+        sql = f"SELECT count(*) FROM {backend.schema}.{table} WHERE tenant_id = %s"
+        counts[table] = backend.run(lambda c, sql=sql: c.execute(sql, (tenant_id,)).fetchone()[0])
+    return counts
+
+
+def test_a_tenant_dropped_by_one_replica_is_not_recreated_by_anothers_writer(
+    postgres_url: str, fresh_schema: str
+) -> None:
+    """Replica B resolved the tenant before replica A dropped it: B's write must fail as a
+    dropped tenant's, and leave no row, whether B already had the tenant's store or not."""
+    a = PostgresBackend(postgres_url, schema=fresh_schema)
+    b = PostgresBackend(postgres_url, schema=fresh_schema)
+    try:
+        on_b = b.tenant("t1")
+        with on_b.transaction():
+            on_b.collection("invoices").insert({"id": "F1"})
+            on_b.next_number("F:2026")
+        a.drop("t1")
+        with pytest.raises(TenantDropped), on_b.transaction():
+            on_b.collection("invoices").insert({"id": "F2"})
+        with pytest.raises(TenantDropped):
+            on_b.collection("invoices").insert({"id": "F3"})
+        with pytest.raises(TenantDropped):
+            on_b.next_number("F:2026")
+        late = PostgresBackend(postgres_url, schema=fresh_schema)  # a replica started after the drop
+        try:
+            with pytest.raises(TenantDropped):
+                late.tenant("t1").collection("invoices").insert({"id": "F4"})
+        finally:
+            late.close()
+        assert _rows_of(a, "t1") == {"tenants": 0, "documents": 0, "sequences": 0, "files": 0}
+        # Another tenant is untouched by the tombstone.
+        a.tenant("t2").collection("invoices").insert({"id": "F1"})
+        assert b.tenant("t2").collection("invoices").count() == 1
+    finally:
+        a.close()
+        b.close()

@@ -63,6 +63,16 @@ def scalar(cursor: psycopg.Cursor[Any]) -> Any:
 
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SYSTEM = "_system"
+# The system tenant's collection of dropped tenant ids: a tenant id is never used again.
+DROPPED = "dropped_tenants"
+
+
+def _tombstone(tenant_id: str) -> tuple[str, str, str, str]:
+    """key, raw, body and folded of a dropped tenant's tombstone document."""
+    raw, body, folded, _ = q.encode({"id": tenant_id}, DROPPED)  # an ASCII id: nothing lowered
+    return q.json_param(tenant_id), raw, body, folded
+
+
 PROBE_EVERY = 0.5  # seconds between two direct connection attempts while the server seems down
 T = TypeVar("T")
 
@@ -147,9 +157,14 @@ class PostgresBackend:
         with self._lock:
             store = self._stores.get(tenant_id)
         if store is None:
+            # A tenant another replica dropped keeps no row: its tombstone says so.
+            key, *_ = _tombstone(tenant_id)
             self.run(
                 lambda c: c.execute(
-                    f"INSERT INTO {self.schema}.tenants (tenant_id) VALUES (%s) ON CONFLICT DO NOTHING", (tenant_id,)
+                    f"INSERT INTO {self.schema}.tenants (tenant_id) SELECT %s WHERE NOT EXISTS (SELECT 1 FROM "
+                    f"{self.schema}.documents WHERE tenant_id = %s AND collection = %s AND key = %s::jsonb) "
+                    "ON CONFLICT DO NOTHING",
+                    (tenant_id, _SYSTEM, DROPPED, key),
                 )
             )
             with self._lock:
@@ -165,6 +180,13 @@ class PostgresBackend:
                 conn = store._conn()
                 for table in ("documents", "sequences", "files", "tenants"):
                     store._execute(conn, f"DELETE FROM {self.schema}.{table} WHERE tenant_id = %s", (tenant_id,))
+                # The tombstone every replica's writers check when they take the tenant's lock.
+                store._execute(
+                    conn,
+                    f"INSERT INTO {self.schema}.documents (tenant_id, collection, key, raw, body, folded) "
+                    "VALUES (%s, %s, %s::jsonb, %s, %s::jsonb, %s::jsonb) ON CONFLICT DO NOTHING",
+                    (_SYSTEM, DROPPED, *_tombstone(tenant_id)),
+                )
                 # Set under the row lock: a writer waiting for it finds the flag when it gets it.
                 store.dropped = True
         except BaseException:
@@ -354,7 +376,17 @@ class PgTenantStore:
             self.backend.create_wanted_indexes()
 
     def _begin(self) -> _Transaction:
-        lock = f"SELECT 1 FROM {self.schema}.tenants WHERE tenant_id = {q.literal(self.tenant_id)} FOR UPDATE"
+        # The row lock, and whether the tenant was dropped (by any replica): its tombstone. A
+        # writer that resolved the tenant before another replica dropped it must not recreate
+        # its row, and each statement reads what was committed before it started, so the
+        # tombstone is read by the statement that takes the lock.
+        tombstone = "false"
+        if self.tenant_id != _SYSTEM:
+            tombstone = (
+                f"EXISTS (SELECT 1 FROM {self.schema}.documents WHERE tenant_id = {q.literal(_SYSTEM)} "
+                f"AND collection = {q.literal(DROPPED)} AND key = {q.literal(q.json_param(self.tenant_id))}::jsonb)"
+            )
+        lock = f"SELECT {tombstone} FROM {self.schema}.tenants WHERE tenant_id = {q.literal(self.tenant_id)} FOR UPDATE"
         create = (
             f"INSERT INTO {self.schema}.tenants (tenant_id) VALUES ({q.literal(self.tenant_id)}) ON CONFLICT DO NOTHING"
         )
@@ -364,8 +396,9 @@ class PgTenantStore:
                 cur = conn.execute(f"BEGIN; {lock}")
                 cur.nextset()
                 for _ in range(3):
-                    found = cur.fetchone() is not None
-                    if self.dropped:
+                    row = cur.fetchone()
+                    found = row is not None
+                    if self.dropped or (row is not None and row[0]):
                         # Dropped while this writer waited for the lock: not a new tenant
                         # (the handler below rolls back and returns the connection).
                         raise TenantDropped(self.tenant_id)

@@ -155,17 +155,24 @@ async def set_clock(tenant_id: str, body: dict[str, Any]) -> Response:
     tenant = _tenant(tenant_id)
     param = "now" if "now" in body else "advance"
     try:
-        clock = Clock(frozen_at=parse_instant(body["now"])) if "now" in body else tenant.clock
+        frozen = Clock(frozen_at=parse_instant(body["now"])) if "now" in body else None
         delta = parse_duration(body["advance"]) if "advance" in body else None
     except ValueError as exc:
         raise ApiError(422, "invalid_clock", str(exc), fields=[FieldError(param, str(exc))]) from None
-    try:
-        if delta is not None:
-            clock = clock.advanced(delta)
-        clock.now().isoformat()
-    except OverflowError:
-        raise ApiError(409, "clock_out_of_range", "The clock cannot move outside the years 1 to 9999") from None
-    tenant = current_sandbox().tenants.update(tenant.id, {"clock": clock.to_record()})
+
+    def moved(record: dict[str, Any]) -> dict[str, Any]:
+        # Computed from the record as stored, under the tenant records' lock: two advances
+        # at once, on one replica or two, both count.
+        clock = frozen if frozen is not None else Clock.from_record(record.get("clock"))
+        try:
+            if delta is not None:
+                clock = clock.advanced(delta)
+            clock.now().isoformat()
+        except OverflowError:
+            raise ApiError(409, "clock_out_of_range", "The clock cannot move outside the years 1 to 9999") from None
+        return {"clock": clock.to_record()}
+
+    tenant = current_sandbox().tenants.update(tenant.id, moved)
     return json_response(_clock_body(tenant.clock))
 
 
