@@ -227,20 +227,25 @@ def wrk(
     url: str,
     *,
     method: str = "GET",
-    body: dict[str, Any] | None = None,
+    body: dict[str, Any] | str | None = None,
     key: str = DEMO_KEY,
+    auth_header: str = "Authorization",
+    content_type: str = "application/json",
     seconds: float = 10,
     connections: int = 32,
     threads: int = 1,
     max_requests: int = 0,
     ref_prefix: str = "BENCH",
 ) -> WrkResult:
-    """One wrk run. POST bodies get a unique `external_reference` per request (ref_prefix-N)."""
+    """One wrk run. POST bodies get a unique `external_reference` per request (ref_prefix-N);
+    a text body is sent as it is (a form), a dict as JSON."""
     env = {
         **os.environ,
         "BENCH_METHOD": method,
         "BENCH_KEY": key,
-        "BENCH_BODY": json.dumps(body) if body is not None else "",
+        "BENCH_AUTH_HEADER": auth_header,
+        "BENCH_CONTENT_TYPE": content_type,
+        "BENCH_BODY": body if isinstance(body, str) else json.dumps(body) if body is not None else "",
         "BENCH_MAX": str(max_requests),
         "BENCH_REF": ref_prefix,
     }
@@ -280,11 +285,13 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def api_call(port: int, method: str, path: str, body: Any = None, key: str | None = DEMO_KEY) -> tuple[int, Any]:
+def api_call(
+    port: int, method: str, path: str, body: Any = None, key: str | None = DEMO_KEY, auth_header: str = "Authorization"
+) -> tuple[int, Any]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json"}
     if key:
-        headers["Authorization"] = f"Bearer {key}"
+        headers[auth_header] = f"Bearer {key}" if auth_header == "Authorization" else key
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
     raw = response.read()

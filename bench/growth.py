@@ -1,10 +1,15 @@
-"""Does a request cost more when the tenant holds more invoices?
+"""Does a request cost more when the tenant holds more documents?
 
 One sandbox process; one fresh tenant per size (100, 1,000, 10,000 invoices), filled through
 the API (POST /invoices, driven by wrk). At each size: GET by id, GET by external_reference and
 POST, each measured with wrk (32 connections); cost per request = 1 / throughput. A POST run
 is capped (`--post-requests`) and its invoices are deleted through the API afterwards, so the
 tenant stays near its size while POST is measured.
+
+Then FacturaScripts' list, a store query with X-Total-Count: a second sandbox serving
+FacturaScripts, one tenant per size filled with customers (POST /clientes, which also writes
+a contact each), and `GET /clientes?filter[cifnif]=…` (one match, the page and its count).
+`--store postgresql` runs both on a private PostgreSQL server instead of the data directory.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from common import WrkResult, api_call, median, sandbox, store_server, wrk
+from common import STORES, WrkResult, api_call, median, sandbox, store_server, wrk
 from compare import post_body
 
 SIZES = (100, 1_000, 10_000)
+FS_SIZES = (100, 10_000)
+FS_BASE = "/api/3"
 
 
 def fill(port: int, key: str, client_id: str, count: int) -> None:
@@ -56,13 +63,30 @@ def run(
     in_memory: bool,
     sizes: tuple[int, ...] = SIZES,
     store: str = "tinydb",
+    fs_sizes: tuple[int, ...] = FS_SIZES,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {
         "storage": "PostgreSQL" if store.startswith("postgresql") else "in-memory" if in_memory else "data dir",
         "post_requests": post_requests,
         "sizes": {},
     }
-    with store_server(store, in_memory) as (data_dir, extra), sandbox(data_dir=data_dir, extra=extra) as sbx:
+    with store_server(store, in_memory) as (data_dir, extra):
+        _facturovia(out, data_dir, extra, rounds, seconds, post_requests, sizes)
+        if fs_sizes:
+            out["facturascripts"] = fs_run(data_dir, extra, rounds, seconds, fs_sizes)
+    return out
+
+
+def _facturovia(
+    out: dict[str, Any],
+    data_dir: Any,
+    extra: list[str],
+    rounds: int,
+    seconds: float,
+    post_requests: int,
+    sizes: tuple[int, ...],
+) -> None:
+    with sandbox(data_dir=data_dir, extra=extra) as sbx:
         port = sbx.port
         for size in sizes:
             status, tenant = api_call(port, "POST", "/_sandbox/tenants", {"name": f"growth-{size}"}, key=None)
@@ -92,14 +116,7 @@ def run(
                     )
                 )
                 delete_ref_prefix(port, key, "GROW")
-            row = {}
-            for op, runs in results.items():
-                row[op] = {
-                    "cost_ms": median([1000 / r.rps for r in runs]),
-                    "p50_ms": median([r.p50_ms for r in runs]),
-                    "p99_ms": median([r.p99_ms for r in runs]),
-                    "errors": sum(r.errors for r in runs),
-                }
+            row: dict[str, Any] = {op: _summary(runs) for op, runs in results.items()}
             row["held"] = held
             out["sizes"][str(size)] = row
             print(
@@ -110,7 +127,69 @@ def run(
                 flush=True,
             )
             api_call(port, "DELETE", f"/_sandbox/tenants/{tenant['id']}", key=tenant["admin_token"])
+
+
+def _summary(runs: list[WrkResult]) -> dict[str, Any]:
+    return {
+        "cost_ms": median([1000 / r.rps for r in runs]),
+        "p50_ms": median([r.p50_ms for r in runs]),
+        "p99_ms": median([r.p99_ms for r in runs]),
+        "errors": sum(r.errors for r in runs),
+    }
+
+
+def fs_run(
+    data_dir: Any, extra: list[str], rounds: int, seconds: float, sizes: tuple[int, ...]
+) -> dict[str, dict[str, Any]]:
+    """FacturaScripts' filtered list at each size, on the same store (a fresh data directory)."""
+    out: dict[str, dict[str, Any]] = {}
+    with sandbox(api="facturascripts", data_dir=data_dir, extra=extra) as sbx:
+        port = sbx.port
+        for size in sizes:
+            status, tenant = api_call(port, "POST", "/_sandbox/tenants", {"name": f"fs-growth-{size}"}, key=None)
+            assert status == 201, (status, tenant)
+            token = tenant["credentials"]["facturascripts"]["token"]
+
+            def call(path: str, token: str = token) -> tuple[int, Any]:
+                return api_call(port, "GET", f"{FS_BASE}{path}", key=token, auth_header="Token")
+
+            missing = size - _total(port, token)
+            if missing > 0:
+                wrk(
+                    f"http://127.0.0.1:{port}{FS_BASE}/clientes",
+                    method="POST",
+                    body="nombre=Cliente%20__REF__&cifnif=__REF__",
+                    content_type="application/x-www-form-urlencoded",
+                    key=token,
+                    auth_header="Token",
+                    seconds=900,
+                    max_requests=missing,
+                    ref_prefix="FILL",
+                )
+            held = _total(port, token)
+            probe = call("/clientes?limit=1&offset=" + str(held // 2))[1][0]
+            url = f"http://127.0.0.1:{port}{FS_BASE}/clientes?filter[cifnif]={probe['cifnif']}"
+            status, found = call(f"/clientes?filter[cifnif]={probe['cifnif']}")
+            assert status == 200 and [c["codcliente"] for c in found] == [probe["codcliente"]], found
+            wrk(url, key=token, auth_header="Token", seconds=1)  # warm
+            runs = [wrk(url, key=token, auth_header="Token", seconds=seconds) for _ in range(rounds)]
+            out[str(size)] = {"list": _summary(runs), "held": held}
+            cost = out[str(size)]["list"]["cost_ms"]
+            print(f"  {size:>6} customers (held {held}): list {cost:.3f} ms/req", flush=True)
+            api_call(port, "DELETE", f"/_sandbox/tenants/{tenant['id']}", key=tenant["admin_token"])
     return out
+
+
+def _total(port: int, token: str) -> int:
+    """X-Total-Count of the tenant's customers."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", f"{FS_BASE}/clientes?limit=1", headers={"Token": token})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return int(response.headers["X-Total-Count"])
 
 
 def table(result: dict[str, Any]) -> str:
@@ -136,6 +215,22 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | " + " | ".join(cells) + f" | {ratio:.2f}x |" + (f" errors {errors}" if errors else "")
         )
+    fs = result.get("facturascripts")
+    if fs:
+        fs_sizes = list(fs)
+        ratio = fs[fs_sizes[-1]]["list"]["cost_ms"] / fs[fs_sizes[0]]["list"]["cost_ms"]
+        errors = sum(fs[s]["list"]["errors"] for s in fs_sizes)
+        lines += [
+            "",
+            "| FacturaScripts | "
+            + " | ".join(f"{int(s):,} customers" for s in fs_sizes)
+            + f" | {int(fs_sizes[-1]):,}/{int(fs_sizes[0]):,} |",
+            "|---|" + "---:|" * (len(fs_sizes) + 1),
+            "| GET /clientes?filter[cifnif]= | "
+            + " | ".join(f"{fs[s]['list']['cost_ms']:.3f} ms" for s in fs_sizes)
+            + f" | {ratio:.2f}x |"
+            + (f" errors {errors}" if errors else ""),
+        ]
     return "\n".join(lines)
 
 
@@ -145,8 +240,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--post-requests", type=int, default=500)
     parser.add_argument("--in-memory", action="store_true")
+    parser.add_argument("--store", choices=STORES[:2], default="tinydb")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--fs-sizes", type=int, nargs="*", default=list(FS_SIZES))
     args = parser.parse_args()
-    print(table(run(args.rounds, args.seconds, args.post_requests, args.in_memory)))
+    result = run(
+        args.rounds,
+        args.seconds,
+        args.post_requests,
+        args.in_memory,
+        tuple(args.sizes),
+        args.store,
+        tuple(args.fs_sizes),
+    )
+    print(table(result))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
--- wrk script of the benchmarks: method, bearer key and JSON body come from the environment
--- (BENCH_METHOD, BENCH_KEY, BENCH_BODY); "__REF__" in the body becomes a unique reference per
--- request (BENCH_REF-<thread>-<n>). BENCH_MAX > 0 stops each thread after that many responses.
+-- wrk script of the benchmarks: method, key and body come from the environment (BENCH_METHOD,
+-- BENCH_KEY, BENCH_BODY; the key goes in BENCH_AUTH_HEADER, a bearer token in Authorization
+-- by default, and the body is BENCH_CONTENT_TYPE, JSON by default); "__REF__" in the body
+-- becomes a unique reference per request (BENCH_REF-<thread>-<n>). BENCH_MAX > 0 stops each thread after that many responses.
 -- The summary is printed as one line of JSON for bench/common.py.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local key = os.getenv("BENCH_KEY") or ""
 local body = os.getenv("BENCH_BODY") or ""
 local max = tonumber(os.getenv("BENCH_MAX") or "0")
 local ref = os.getenv("BENCH_REF") or "BENCH"
-local headers = { ["Authorization"] = "Bearer " .. key, ["Accept"] = "application/json" }
-if body ~= "" then headers["Content-Type"] = "application/json" end
+local auth = os.getenv("BENCH_AUTH_HEADER") or "Authorization"
+local headers = { ["Accept"] = "application/json" }
+headers[auth] = (auth == "Authorization") and ("Bearer " .. key) or key
+if body ~= "" then headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json" end
 
 local threads = {}
 local counter = 0

@@ -70,7 +70,7 @@ DROPPED = "dropped_tenants"
 
 def _tombstone(tenant_id: str) -> tuple[str, str, str, str]:
     """key, raw, body and folded of a dropped tenant's tombstone document."""
-    raw, body, folded = q.encode({"id": tenant_id}, DROPPED)
+    raw, body, folded, _ = q.encode({"id": tenant_id}, DROPPED)  # an ASCII id: nothing lowered
     return q.json_param(tenant_id), raw, body, folded
 
 
@@ -527,6 +527,10 @@ def _doc(cur: psycopg.Cursor) -> Document | None:
     return None if row is None else q.decode(row[0])
 
 
+_COLUMNS = "(tenant_id, collection, key, raw, body, folded, lowered)"
+_VALUES = "(%s, %s, %s::jsonb, %s, %s::jsonb, %s::jsonb, %s::jsonb)"
+
+
 class PgCollection:
     def __init__(self, store: PgTenantStore, name: str, key: str) -> None:
         self.name = name
@@ -593,7 +597,8 @@ class PgCollection:
             total = self._store.read(f"SELECT count(*) {self._from} AND {condition}", params, scalar)
             if total <= query.offset or query.limit == 0:
                 return Page([], total)
-        sql = f"SELECT raw {self._from} AND {condition} ORDER BY {q.order_by(query.order, schema)} LIMIT %s OFFSET %s"
+        order = q.order_by(query.order, schema, self.key)
+        sql = f"SELECT raw {self._from} AND {condition} ORDER BY {order} LIMIT %s OFFSET %s"
         documents = self._store.read(sql, [*params, query.limit, query.offset], _docs)
         return Page(documents, total)
 
@@ -602,33 +607,33 @@ class PgCollection:
         key = doc.get(self.key)
         if key is None:
             raise ValueError(f"{self.name}: document has no {self.key!r}")
-        raw, body, folded = q.encode(doc, self.name)
+        encoded = q.encode(doc, self.name)
         inserted = self._store.write(
-            f"INSERT INTO {self._store.schema}.documents (tenant_id, collection, key, raw, body, folded) "
-            f"VALUES (%s, %s, %s::jsonb, %s, %s::jsonb, %s::jsonb) ON CONFLICT DO NOTHING RETURNING 1",
-            (self._store.tenant_id, q.clean_text(self.name), self._key_param(key), raw, body, folded),
+            f"INSERT INTO {self._store.schema}.documents {_COLUMNS} VALUES {_VALUES} "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            (self._store.tenant_id, q.clean_text(self.name), self._key_param(key), *encoded),
             lambda cur: cur.fetchone() is not None,
         )
         if not inserted:
             raise Conflict(f"{self.name}: duplicate {self.key} {key!r}")
-        self._remember(key, raw)
-        return q.decode(raw)
+        self._remember(key, encoded[0])
+        return q.decode(encoded[0])
 
     def replace(self, doc: Mapping[str, Any]) -> Document:
         """Insert or overwrite the document with this key (an overwrite keeps its place)."""
         key = doc.get(self.key)
         if key is None:
             raise ValueError(f"{self.name}: document has no {self.key!r}")
-        raw, body, folded = q.encode(doc, self.name)
+        encoded = q.encode(doc, self.name)
         self._store.write(
-            f"INSERT INTO {self._store.schema}.documents (tenant_id, collection, key, raw, body, folded) "
-            f"VALUES (%s, %s, %s::jsonb, %s, %s::jsonb, %s::jsonb) ON CONFLICT (tenant_id, collection, key) "
-            f"DO UPDATE SET raw = EXCLUDED.raw, body = EXCLUDED.body, folded = EXCLUDED.folded",
-            (self._store.tenant_id, q.clean_text(self.name), self._key_param(key), raw, body, folded),
+            f"INSERT INTO {self._store.schema}.documents {_COLUMNS} VALUES {_VALUES} "
+            f"ON CONFLICT (tenant_id, collection, key) DO UPDATE SET raw = EXCLUDED.raw, body = EXCLUDED.body, "
+            f"folded = EXCLUDED.folded, lowered = EXCLUDED.lowered",
+            (self._store.tenant_id, q.clean_text(self.name), self._key_param(key), *encoded),
             lambda cur: None,
         )
-        self._remember(key, raw)
-        return q.decode(raw)
+        self._remember(key, encoded[0])
+        return q.decode(encoded[0])
 
     def update(self, key: Any, changes: Mapping[str, Any]) -> Document:
         with self._store.transaction():
@@ -638,15 +643,15 @@ class PgCollection:
             new = {**current, **q.decode(q.encode(changes, self.name)[0])}
             if new.get(self.key) != key:
                 raise ValueError(f"{self.name}: the key {self.key!r} cannot change")
-            raw, body, folded = q.encode(new, self.name)
+            encoded = q.encode(new, self.name)
             self._store.write(
-                f"UPDATE {self._store.schema}.documents SET raw = %s, body = %s::jsonb, folded = %s::jsonb "
-                f"WHERE tenant_id = %s AND collection = %s AND key = %s::jsonb",
-                (raw, body, folded, self._store.tenant_id, q.clean_text(self.name), self._key_param(key)),
+                f"UPDATE {self._store.schema}.documents SET raw = %s, body = %s::jsonb, folded = %s::jsonb, "
+                f"lowered = %s::jsonb WHERE tenant_id = %s AND collection = %s AND key = %s::jsonb",
+                (*encoded, self._store.tenant_id, q.clean_text(self.name), self._key_param(key)),
                 lambda cur: None,
             )
-            self._remember(key, raw)
-            return q.decode(raw)
+            self._remember(key, encoded[0])
+            return q.decode(encoded[0])
 
     def delete(self, key: Any) -> Document | None:
         if key is None:
@@ -689,25 +694,24 @@ class PgFileStore:
                 lambda cur: cur.fetchone() is not None,
             )
 
-    def get(self, name: str) -> bytes | None:
+    def _column_of(self, name: str, column: str) -> Any:
+        """One column of a file's row; None if there is no such file."""
         if not valid_name(name):
             return None
         row = self._store.read(
-            f"SELECT content FROM {self._table} WHERE tenant_id = %s AND name = %s",
+            f"SELECT {column} FROM {self._table} WHERE tenant_id = %s AND name = %s",
             (self._tenant, name),
             lambda cur: cur.fetchone(),
         )
-        return None if row is None else bytes(row[0])
+        return None if row is None else row[0]
+
+    def get(self, name: str) -> bytes | None:
+        content = self._column_of(name, "content")
+        return None if content is None else bytes(content)
 
     def size(self, name: str) -> int | None:
-        if not valid_name(name):
-            return None
-        row = self._store.read(
-            f"SELECT size FROM {self._table} WHERE tenant_id = %s AND name = %s",
-            (self._tenant, name),
-            lambda cur: cur.fetchone(),
-        )
-        return None if row is None else int(row[0])
+        size = self._column_of(name, "size")
+        return None if size is None else int(size)
 
     def exists(self, name: str) -> bool:
         return self.size(name) is not None

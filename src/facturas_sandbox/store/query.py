@@ -43,12 +43,16 @@ class Kind(enum.Enum):
     # A number as MySQL's CAST reads one (FacturaScripts' `sort[integer:x]`): a JSON number, or
     # a string that is a decimal numeral; any other non-null value reads as 0.
     CAST_NUMBER = "cast_number"
+    # A scalar's text lower-cased as Python's `str.lower` does (FacturaScripts' `sort[lower:x]`):
+    # a string lowered, a number's Python text (1e-05), a boolean `true`/`false`; code-point order.
+    LOWER = "lower"
 
 
 # Which Python type a comparison value of each kind must have.
 _VALUE_TYPES: dict[Kind, tuple[type, ...]] = {
     Kind.TEXT: (str,),
     Kind.FOLDED: (str,),
+    Kind.LOWER: (str,),
     Kind.NUMBER: (int, float, Decimal),
     Kind.CAST_NUMBER: (int, float, Decimal),
     Kind.BOOLEAN: (bool,),
@@ -105,7 +109,8 @@ class Compare:
 class Like:
     """SQL LIKE on the field's text (`%` any run, `_` one character, no escape character),
     ignoring case and accents. The text of a number is its decimal notation (1e-05 reads
-    0.00001), of a boolean `true`/`false`, of a date, datetime or time its ISO form."""
+    0.00001) — as LOWER, its Python text (1e-05) —, of a boolean `true`/`false`, of a date,
+    datetime or time its ISO form."""
 
     field: Field
     pattern: str
@@ -193,6 +198,17 @@ def fold(text: str) -> str:
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def lower_text(value: Any) -> str | None:
+    """Kind.LOWER's reading of a stored value: Python's text of a scalar, lower-cased."""
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_number(value):
+        return str(value)
+    return None
 
 
 def like(text: str, pattern: str) -> bool:
@@ -288,6 +304,8 @@ def read(field: Field, doc: Mapping[str, Any]) -> Any:
         return value if isinstance(value, str) else None
     if kind is Kind.FOLDED:
         return fold(value) if isinstance(value, str) else None
+    if kind is Kind.LOWER:
+        return lower_text(value)
     if kind is Kind.NUMBER:
         return as_decimal(value) if _is_number(value) else None
     if kind is Kind.BOOLEAN:
@@ -328,8 +346,10 @@ def number_text(value: int | float) -> str:
 def like_text(field: Field, doc: Mapping[str, Any]) -> str | None:
     """The folded text `Like` matches, or None."""
     kind = field.kind
-    if kind in (Kind.TEXT, Kind.FOLDED):
+    if kind in (Kind.TEXT, Kind.FOLDED) or (kind is Kind.LOWER and isinstance(doc.get(field.name), str)):
         return read(Field(field.name, Kind.FOLDED), doc)
+    if kind is Kind.LOWER:
+        return read(field, doc)  # a number's or a boolean's Python text is already folded
     if kind is Kind.NUMBER:
         value = doc.get(field.name)
         return number_text(value) if _is_number(value) else None
@@ -352,6 +372,8 @@ def comparison_value(compare: Compare) -> Any:
         return as_decimal(compare.value)
     if kind is Kind.FOLDED:
         return fold(compare.value)
+    if kind is Kind.LOWER:
+        return compare.value.lower()
     return compare.value
 
 

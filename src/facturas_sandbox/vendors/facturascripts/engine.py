@@ -75,6 +75,9 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "stocks": ("referencia", "idproducto"),
     "variantes": ("referencia",),
     "secuenciadocumentos": ("tipodoc",),
+    # Lists look customers and suppliers up by tax id (`filter[cifnif]=`).
+    "clientes": ("cifnif",),
+    "proveedores": ("cifnif",),
 }
 
 

@@ -119,7 +119,7 @@ async def list_model(m: Model, **_: Any) -> Response:
     tenant = _tenant()
     query = parse_query(request.query_params.multi_items())
     try:
-        page, total = run(m, engine.collection(tenant.store, m).all(), query)
+        page, total = run(m, engine.collection(tenant.store, m), query)
     except FieldsNotAllowed as exc:
         raise engine.model_error(str(exc)) from exc
     return respond([with_downloads(m, r) for r in page], headers={"X-Total-Count": str(total)})

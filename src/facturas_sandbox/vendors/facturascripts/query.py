@@ -2,21 +2,23 @@
 
 `filter[key]=value` with operator suffixes, `operation[key]=OR`, `sort[field]=ASC|DESC`,
 `limit`/`offset`. Comparisons follow SQL: a NULL column matches no comparison but IS NULL,
-and AND binds tighter than OR. `_like` is matched by a small wildcard matcher, accent- and
-case-insensitive as the collation of a new installation: user input is never compiled into a
-regular expression.
+and AND binds tighter than OR. `_like` is accent- and case-insensitive as the collation of a
+new installation. A listing becomes one `store.query.Query` (filters, order, limit, offset and
+the count for X-Total-Count) which the collection runs where its data is, in SQL on
+PostgreSQL; the column's own parsing (`models.Column`) turns each filter value into the typed
+value the store compares with.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from ...store import query as store_query
+from ...store.query import And, Compare, Field, Filter, IsNull, Kind, Like, NotNull, Operator, Or, Order, Page, Query
 from .models import Column, InvalidValue, Model
 
 _IDENTIFIER = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z_][a-zA-Z0-9_]*)?$")
@@ -138,7 +140,7 @@ def _sort_columns(model: Model, sort: dict[str, str], bad: list[str]) -> list[tu
     return out
 
 
-# -- evaluation ---------------------------------------------------------------------------------
+# -- the store query ------------------------------------------------------------------------------
 def like(text: str, pattern: str) -> bool:
     """SQL LIKE under the collation of a new installation (MySQL's utf8mb4_unicode_ci): accents
     and case ignored (`cafe` finds `Café`), `%` any run, `_` one character; the store's folding
@@ -148,10 +150,16 @@ def like(text: str, pattern: str) -> bool:
 
 _SQL_FALSE = {"false", "f", "0", "no", "n", "off"}
 _SQL_TRUE = {"true", "t", "1", "yes", "y", "on"}
+# How the store reads a column of each kind. LIKE reads a number as Python prints it (1e-05),
+# which is the LOWER reading's text of a number.
+_KINDS = {"string": Kind.TEXT, "integer": Kind.NUMBER, "number": Kind.NUMBER, "boolean": Kind.BOOLEAN,
+          "date": Kind.DATE, "datetime": Kind.DATETIME, "time": Kind.TIME}  # fmt: skip
+_LIKE_KINDS = {**_KINDS, "integer": Kind.LOWER, "number": Kind.LOWER}
+_SORT_KINDS = {"integer:": Kind.CAST_NUMBER, "lower:": Kind.LOWER, "upper:": Kind.LOWER}
 
 
 def _comparable(column: Column, value: Any) -> Any:
-    """A filter value as the column's type, or raise InvalidValue (matches nothing)."""
+    """A filter value as the column's type (None: an empty date), or raise InvalidValue."""
     kind = column.kind
     if kind == "boolean":
         text = str(value).strip().lower()
@@ -173,114 +181,70 @@ def _comparable(column: Column, value: Any) -> Any:
     return str(value)
 
 
-def _db_text(column: Column, value: Any) -> str:
-    """The database's text form of a stored value, which LIKE sees (dates as Y-m-d)."""
-    key = column.sort_key(value)
-    if isinstance(key, datetime):
-        return f"{key.date().isoformat()} {key.hour:02d}:{key.minute:02d}:{key.second:02d}"
-    if isinstance(key, date):
-        return key.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _is_null_literal(value: Any) -> bool:
     return value is None or str(value).strip().lower() in ("null", "")
 
 
-def evaluate(clause: Clause, record: dict[str, Any]) -> bool:
-    stored = record.get(clause.column.name)
-    op = clause.operator
-    if op == "IS":
-        return stored is None if _is_null_literal(clause.value) else _equals(clause, stored)
-    if op == "IS NOT":
-        return stored is not None if _is_null_literal(clause.value) else not _equals(clause, stored)
-    if stored is None:
-        return False  # SQL: NULL compared with anything is unknown
+def _term(clause: Clause) -> Filter:
+    """One clause as a store filter, with SQL's three-valued logic: a NULL column matches no
+    comparison, and `IS NOT value` (not `!=`) also matches it."""
+    column, op, value = clause.column, clause.operator, clause.value
+    field = Field(column.name, _KINDS[column.kind])
     if op == "LIKE":
-        pattern = str(clause.value)
-        if "%" not in pattern:
-            pattern = f"%{pattern}%"
-        return like(_db_text(clause.column, stored), pattern)
+        pattern = str(value)
+        return Like(Field(column.name, _LIKE_KINDS[column.kind]), pattern if "%" in pattern else f"%{pattern}%")
+    if op in ("IS", "IS NOT") and _is_null_literal(value):
+        return IsNull(column.name) if op == "IS" else NotNull(column.name)
     try:
-        wanted = _comparable(clause.column, clause.value)
-    except InvalidValue:
-        return False
-    have = clause.column.sort_key(stored)
-    if clause.column.kind == "string":
-        have = str(stored)
-    try:
-        if op == "=":
-            return have == wanted
-        if op == "!=":
-            return have != wanted
-        if op == ">":
-            return have > wanted
-        if op == ">=":
-            return have >= wanted
-        if op == "<":
-            return have < wanted
-        if op == "<=":
-            return have <= wanted
-    except TypeError:
-        return False
-    return False
+        wanted = _comparable(column, value)
+    except InvalidValue:  # a value the column cannot hold: equal to nothing
+        return And() if op == "IS NOT" else Or()
+    if wanted is None:  # an empty date: equal to no date, unequal to every date, not ordered
+        return NotNull(column.name) if op == "!=" else Or()
+    if op == "IS":
+        return Compare(field, "=", wanted)
+    if op == "IS NOT":
+        return Or(IsNull(column.name), Compare(field, "!=", wanted))
+    return Compare(field, _OPERATORS[op], wanted)
 
 
-def _equals(clause: Clause, stored: Any) -> bool:
-    if stored is None:
-        return False
-    try:
-        return clause.column.sort_key(stored) == _comparable(clause.column, clause.value)
-    except InvalidValue:
-        return False
+_OPERATORS: dict[str, Operator] = {"=": "=", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<="}
 
 
-def matches(clauses: list[Clause], record: dict[str, Any]) -> bool:
-    """`a AND b OR c AND d` as SQL reads it: OR of AND-groups."""
-    if not clauses:
-        return True
-    groups: list[list[Clause]] = [[]]
+def to_store_query(model: Model, listing: ListQuery) -> Query:
+    """The listing as one store query: `a AND b OR c AND d` is OR of AND-groups, as SQL binds
+    it; no sort is the primary key's order; a limit of 0 or less is every row, from the first."""
+    clauses, order = plan(model, listing)
+    groups: list[list[Filter]] = [[]]
     for index, clause in enumerate(clauses):
         if index > 0 and clause.joiner == "OR":
             groups.append([])
-        groups[-1].append(clause)
-    return any(all(evaluate(c, record) for c in group) for group in groups)
+        groups[-1].append(_term(clause))
+    steps = tuple(
+        Order(Field(column.name, _SORT_KINDS.get(prefix) or _KINDS[column.kind]), descending)
+        for column, prefix, descending in order or [(model.pk_column, "", False)]
+    )
+    paged = listing.limit > 0
+    return Query(
+        # One AND-group stays an And, whose equalities TinyDB's hash indexes narrow by.
+        where=None if not clauses else And(*groups[0]) if len(groups) == 1 else Or(*(And(*g) for g in groups)),
+        order=steps,
+        limit=listing.limit if paged else None,
+        offset=max(listing.offset, 0) if paged else 0,
+        count=True,
+    )
 
 
-def _sort(model: Model, records: list[dict[str, Any]], order: list[tuple[Column, str, bool]]) -> list[dict[str, Any]]:
-    if not order:
-        order = [(model.pk_column, "", False)]
-    out = list(records)
-    for column, prefix, descending in reversed(order):
-
-        def key(record: dict[str, Any], column: Column = column, prefix: str = prefix) -> tuple[int, Any]:
-            value = record.get(column.name)
-            if value is None:
-                return (1, "")
-            if prefix == "integer:":
-                try:
-                    return (0, Decimal(str(value)))
-                except InvalidOperation:
-                    return (0, Decimal(0))
-            if prefix in ("lower:", "upper:"):
-                return (0, str(value).lower())
-            sort_key = column.sort_key(value)
-            return (0, sort_key)
-
-        # PostgreSQL order: NULLs last ascending, first descending.
-        out.sort(key=key, reverse=descending)
-    return out
+class Queryable(Protocol):
+    def query(self, query: Query) -> Page: ...
 
 
-def run(model: Model, records: list[dict[str, Any]], query: ListQuery) -> tuple[list[dict[str, Any]], int]:
-    """The page of records and the total count before limit/offset."""
-    clauses, order = plan(model, query)
-    found = [r for r in records if matches(clauses, r)]
-    found = _sort(model, found, order)
-    total = len(found)
-    if query.limit > 0:
-        offset = max(query.offset, 0)
-        found = found[offset : offset + query.limit]
-    return found, total
+def run(
+    model: Model, source: Queryable | Sequence[dict[str, Any]], listing: ListQuery
+) -> tuple[list[dict[str, Any]], int]:
+    """The page of records and the total count before limit/offset (X-Total-Count), from a
+    collection, or from rows in insertion order by the store's own semantics."""
+    query = to_store_query(model, listing)
+    page = store_query.run(list(source), query) if isinstance(source, Sequence) else source.query(query)
+    assert page.total is not None  # the query counts
+    return page.documents, page.total
