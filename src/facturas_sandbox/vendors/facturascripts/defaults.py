@@ -12,13 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ...tenants import Tenant
-from . import settings
+from . import documents, engine, hooks, settings
+from .doctypes import DOC_TYPES
 from .models import InvalidValue, Model, format_date, format_datetime, php_truthy
 
 Clear = Callable[[Tenant, Model], dict[str, Any]]
-_SALES = ("facturaclientes", "albaranclientes", "pedidoclientes", "presupuestoclientes")
-_PURCHASES = ("facturaproveedores", "albaranproveedores", "pedidoproveedores", "presupuestoproveedores")
-_INVOICES = ("facturaclientes", "facturaproveedores")
+_DOCUMENTS = {doc.header: doc for doc in DOC_TYPES.values()}
+_SALES = tuple(doc.header for doc in DOC_TYPES.values() if doc.customer)
+_INVOICES = tuple(doc.header for doc in DOC_TYPES.values() if doc.invoice)
 
 
 def _today(tenant: Tenant) -> str:
@@ -31,8 +32,6 @@ def _hour(tenant: Tenant) -> str:
 
 def _tax(tenant: Tenant) -> dict[str, Any]:
     """The default tax of a line (BusinessDocumentLine::clear: the `codimpuesto` setting)."""
-    from . import engine
-
     codimpuesto = settings.default(tenant, "codimpuesto")
     tax = engine.load(tenant.store, engine.model("impuestos"), codimpuesto) if codimpuesto else None
     if tax is None:
@@ -42,8 +41,6 @@ def _tax(tenant: Tenant) -> dict[str, Any]:
 
 def _document(tenant: Tenant, m: Model) -> dict[str, Any]:
     """BusinessDocument, SalesDocument/PurchaseDocument, TransformerDocument and InvoiceTrait."""
-    from . import documents
-
     values: dict[str, Any] = {
         "codalmacen": settings.default(tenant, "codalmacen"),
         "codpago": settings.default(tenant, "codpago"),
@@ -64,8 +61,7 @@ def _document(tenant: Tenant, m: Model) -> dict[str, Any]:
         values |= {"totalbeneficio": 0, "totalcoste": 0}
     if m.resource in _INVOICES:
         values |= {"pagada": False, "vencida": False}
-    doc = next(d for d in documents.DOC_TYPES.values() if d.header == m.resource)
-    status = documents.default_status(tenant, doc)
+    status = documents.default_status(tenant, _DOCUMENTS[m.resource])
     if status is not None:
         values |= {"idestado": status["idestado"], "editable": bool(status.get("editable"))}
     return values
@@ -179,8 +175,8 @@ def _static(values: dict[str, Any]) -> Clear:
 
 
 CLEARS: dict[str, Clear] = {
-    **dict.fromkeys(_SALES + _PURCHASES, _document),
-    **{f"linea{header}": _line for header in _SALES + _PURCHASES},
+    **{doc.header: _document for doc in DOC_TYPES.values()},
+    **{doc.lines: _line for doc in DOC_TYPES.values()},
     "clientes": _party,
     "proveedores": _party,
     "contactos": _contact,
@@ -200,10 +196,7 @@ CLEARS: dict[str, Clear] = {
 
 def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """Fill a new record as the model's clear() does (only the model's own columns)."""
-    rule = CLEARS.get(m.resource)
-    if rule is None:
-        return
-    for name, value in rule(tenant, m).items():
+    for name, value in CLEARS[m.resource](tenant, m).items():
         column = m.columns.get(name)
         if column is None:
             continue
@@ -211,3 +204,6 @@ def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
             record[name] = column.coerce(value)
         except InvalidValue:
             continue  # a setting that does not fit the column leaves the column's default
+
+
+hooks.register("clear", list(CLEARS), clear)

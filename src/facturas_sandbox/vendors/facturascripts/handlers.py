@@ -15,6 +15,7 @@ from typing import Any
 from connexion.context import request
 from starlette.responses import Response
 
+from ...contracts import load_contract
 from ...errors import ApiError
 from ...responses import add_warning, current_sandbox, current_tenant, dumps
 from ...tenants import Tenant
@@ -49,8 +50,6 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
 
 # -- the resource list -------------------------------------------------------------------------
 def served_resources() -> list[str]:
-    from ...contracts import load_contract
-
     spec = load_contract("facturascripts")
     names = set(registry())
     for path in spec["paths"]:
