@@ -17,7 +17,6 @@ LAZY_ALLOWED = {
     "cli": "each command imports its own machinery (uvicorn, the app, the store) only when it runs",
     "conformance.cli": "`conform` imports Schemathesis and the runner only when it runs",
     "conformance.proxy": "the proxy answers in the vendor's error shape (vendor.error_response) only in --strict mode",
-    "conformance.profiles": "reads FacturaScripts' document tables from the vendor (to be read from the contract)",
     "pytest_plugin": "pytest loads the plugin in every run; the sandbox only when a test asks for it",
     "responses": "the tenant type is needed only when a handler asks for the request's tenant",
     "shared": "the PostgreSQL shared state (psycopg) only when the sandbox runs on PostgreSQL",

@@ -13,13 +13,10 @@ from typing import Any
 
 from ...tenants import Tenant
 from . import documents, engine, hooks, settings
-from .doctypes import DOC_TYPES
+from .doctypes import by_resource, is_header, is_lines
 from .models import InvalidValue, Model, format_date, format_datetime, php_truthy
 
 Clear = Callable[[Tenant, Model], dict[str, Any]]
-_DOCUMENTS = {doc.header: doc for doc in DOC_TYPES.values()}
-_SALES = tuple(doc.header for doc in DOC_TYPES.values() if doc.customer)
-_INVOICES = tuple(doc.header for doc in DOC_TYPES.values() if doc.invoice)
 
 
 def _today(tenant: Tenant) -> str:
@@ -57,11 +54,12 @@ def _document(tenant: Tenant, m: Model) -> dict[str, Any]:
         values[name] = 0
     for name in ("totaliva", "totalrecargo", "totalsuplidos", "numdocs"):
         values[name] = 0
-    if m.resource in _SALES:
+    doc = by_resource()[m.resource]
+    if doc.customer:
         values |= {"totalbeneficio": 0, "totalcoste": 0}
-    if m.resource in _INVOICES:
+    if doc.invoice:
         values |= {"pagada": False, "vencida": False}
-    status = documents.default_status(tenant, _DOCUMENTS[m.resource])
+    status = documents.default_status(tenant, doc)
     if status is not None:
         values |= {"idestado": status["idestado"], "editable": bool(status.get("editable"))}
     return values
@@ -175,8 +173,6 @@ def _static(values: dict[str, Any]) -> Clear:
 
 
 CLEARS: dict[str, Clear] = {
-    **{doc.header: _document for doc in DOC_TYPES.values()},
-    **{doc.lines: _line for doc in DOC_TYPES.values()},
     "clientes": _party,
     "proveedores": _party,
     "contactos": _contact,
@@ -196,7 +192,7 @@ CLEARS: dict[str, Clear] = {
 
 def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """Fill a new record as the model's clear() does (only the model's own columns)."""
-    for name, value in CLEARS[m.resource](tenant, m).items():
+    for name, value in _rule(m.resource)(tenant, m).items():
         column = m.columns.get(name)
         if column is None:
             continue
@@ -206,4 +202,8 @@ def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
             continue  # a setting that does not fit the column leaves the column's default
 
 
-hooks.register("clear", list(CLEARS), clear)
+def _rule(resource: str) -> Clear:
+    return _document if is_header(resource) else _line if is_lines(resource) else CLEARS[resource]
+
+
+hooks.register("clear", lambda resource: resource in CLEARS or is_header(resource) or is_lines(resource), clear)

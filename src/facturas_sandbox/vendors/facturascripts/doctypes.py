@@ -1,8 +1,17 @@
-"""FacturaScripts' eight business document types: one table every other module reads."""
+"""FacturaScripts' eight business document types, read from the contract's `x-fs-document`
+(stated once in openapi/facturascripts/documents.yaml): every other module reads this table.
+
+Read on first use, not at import: the contract build imports the vendor package, and must run
+while the committed contract is stale.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
+
+from ...contracts import load_contract
 
 
 @dataclass(frozen=True)
@@ -12,10 +21,10 @@ class DocType:
     lines: str  # resource of the line model
     pk: str  # primary key of the header, and the line's foreign key
     party: str  # codcliente | codproveedor
-    party_resource: str
+    party_resource: str  # clientes | proveedores: the party column's foreign key
     party_name: str  # nombrecliente | nombre
-    prefix: str  # code prefix: F, FP, ALB, …
     title: str  # for the PDF
+    code_pattern: str  # of a new sequence (`secuenciadocumentos.patron`): F{EJE}{SERIE}{NUM}, …
 
     @property
     def customer(self) -> bool:
@@ -26,31 +35,44 @@ class DocType:
         return self.name.startswith("Factura")
 
 
-def _doc(name: str, header: str, pk: str, prefix: str, title: str) -> DocType:
-    customer = name.endswith("Cliente")
-    return DocType(
-        name=name,
-        header=header,
-        lines=f"linea{header}",
-        pk=pk,
-        party="codcliente" if customer else "codproveedor",
-        party_resource="clientes" if customer else "proveedores",
-        party_name="nombrecliente" if customer else "nombre",
-        prefix=prefix,
-        title=title,
-    )
+def from_contract(spec: dict[str, Any]) -> dict[str, DocType]:
+    out = {}
+    for schema in spec["components"]["schemas"].values():
+        doc = schema.get("x-fs-document")
+        if doc is None or doc["part"] != "header":
+            continue
+        party = next(fk["resource"] for fk in schema["x-foreign-keys"] if fk["columns"] == [doc["party"]])
+        out[doc["type"]] = DocType(
+            name=doc["type"],
+            header=schema["x-fs-resource"],
+            lines=doc["lines"],
+            pk=schema["x-primary-key"],
+            party=doc["party"],
+            party_resource=party,
+            party_name=doc["party_name"],
+            title=doc["title"],
+            code_pattern=doc["code_pattern"],
+        )
+    return out
 
 
-DOC_TYPES = {
-    d.name: d
-    for d in (
-        _doc("FacturaCliente", "facturaclientes", "idfactura", "F", "Factura"),
-        _doc("FacturaProveedor", "facturaproveedores", "idfactura", "FP", "Factura de proveedor"),
-        _doc("AlbaranCliente", "albaranclientes", "idalbaran", "ALB", "Albarán"),
-        _doc("AlbaranProveedor", "albaranproveedores", "idalbaran", "ALBP", "Albarán de proveedor"),
-        _doc("PedidoCliente", "pedidoclientes", "idpedido", "PED", "Pedido"),
-        _doc("PedidoProveedor", "pedidoproveedores", "idpedido", "PEDP", "Pedido de proveedor"),
-        _doc("PresupuestoCliente", "presupuestoclientes", "idpresupuesto", "PRE", "Presupuesto"),
-        _doc("PresupuestoProveedor", "presupuestoproveedores", "idpresupuesto", "PREP", "Presupuesto de proveedor"),
-    )
-}
+@functools.cache
+def doc_types() -> dict[str, DocType]:
+    """By type name (FacturaCliente), in the contract's order."""
+    return from_contract(load_contract("facturascripts"))
+
+
+@functools.cache
+def by_resource() -> dict[str, DocType]:
+    """The document type of a header or line resource."""
+    return {resource: doc for doc in doc_types().values() for resource in (doc.header, doc.lines)}
+
+
+def is_header(resource: str) -> bool:
+    doc = by_resource().get(resource)
+    return doc is not None and doc.header == resource
+
+
+def is_lines(resource: str) -> bool:
+    doc = by_resource().get(resource)
+    return doc is not None and doc.lines == resource

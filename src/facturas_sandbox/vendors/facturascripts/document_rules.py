@@ -12,16 +12,12 @@ from typing import Any
 from ...responses import add_warning
 from ...tenants import Tenant
 from . import engine, hooks, invoice_dates, receipts, stock
-from .doctypes import DOC_TYPES, DocType
+from .doctypes import DocType, by_resource, is_header, is_lines
 from .models import Model
 
 # What may change on a document that is not editable (TransformerDocument::$unlocked_fields).
 NON_EDITABLE_FIELDS = {"femail", "idestado", "idestado_ant", "numdocs", "pagada", "editable"}
 HAS_REFUNDS = "cant-remove-invoice-refund: No se puede eliminar una factura que ya tiene rectificativa (devolución)"
-HEADERS = tuple(doc.header for doc in DOC_TYPES.values())
-LINES = tuple(doc.lines for doc in DOC_TYPES.values())
-INVOICE_LINES = {doc.lines for doc in DOC_TYPES.values() if doc.invoice}
-BY_RESOURCE = {resource: doc for doc in DOC_TYPES.values() for resource in (doc.header, doc.lines)}
 GENERATES_WARNING = (
     "{name} is state {state} ('{label}'), which on a real FacturaScripts server generates a {generadoc} from this "
     "document; the sandbox changes the state (and the stock its lines move) but generates no document"
@@ -29,7 +25,7 @@ GENERATES_WARNING = (
 
 
 def doc_of(m: Model) -> DocType:
-    return BY_RESOURCE[m.resource]
+    return by_resource()[m.resource]
 
 
 def _warn(text: str) -> None:
@@ -39,7 +35,7 @@ def _warn(text: str) -> None:
 
 
 # -- headers --------------------------------------------------------------------------------------
-@hooks.before_save(*HEADERS)
+@hooks.before_save(is_header)
 def before_save_header(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     _state(tenant, record, previous)
     _check_total(record)
@@ -76,7 +72,7 @@ def _check_total(record: dict[str, Any]) -> None:
         raise engine.SaveError(["El total del documento está mal calculado"])
 
 
-@hooks.after_update(*HEADERS)
+@hooks.after_update(is_header)
 def after_update_header(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
     doc = doc_of(m)
     if previous.get("idestado") != record.get("idestado"):
@@ -109,7 +105,7 @@ def after_update_header(tenant: Tenant, m: Model, previous: dict[str, Any], reco
         receipts.update_invoice(tenant, kind, record["idfactura"])
 
 
-@hooks.refusal(*HEADERS)
+@hooks.refusal(is_header)
 def may_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> str | None:
     """Why a document may not be deleted, or None."""
     if record.get("editable") is False:
@@ -121,7 +117,7 @@ def may_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> str |
     return None
 
 
-@hooks.after_delete(*HEADERS)
+@hooks.after_delete(is_header)
 def after_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """TransformerDocument::delete(): its lines go (giving their stock back), and an invoice's
     receipts with their payments (InvoiceTrait::delete)."""
@@ -182,10 +178,10 @@ def _refund_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
         raise engine.SaveError([f"La cantidad a devolver ({quantity}) supera lo pendiente de devolver ({left})"])
 
 
-@hooks.before_save(*LINES)
+@hooks.before_save(is_lines)
 def before_save_line(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """BusinessDocumentLine::test(), then the stock it moves (updateStock: a refusal stops the save)."""
-    if m.resource in INVOICE_LINES and record.get("idlinearect") not in (None, ""):
+    if doc_of(m).invoice and record.get("idlinearect") not in (None, ""):
         _refund_line(tenant, m, record)
     if not record.get("codimpuesto"):
         record["codimpuesto"], record["iva"], record["recargo"] = None, 0, 0
@@ -195,6 +191,6 @@ def before_save_line(tenant: Tenant, m: Model, record: dict[str, Any], previous:
     stock.move_line(tenant, _warehouse(tenant, m, record), previous, record)
 
 
-@hooks.after_delete(*LINES)
+@hooks.after_delete(is_lines)
 def after_delete_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     stock.move_line(tenant, _warehouse(tenant, m, record), record, None)

@@ -17,7 +17,7 @@ from ...errors import ApiError
 from ...tenants import Tenant
 from ...validators import parse_json_strict
 from . import document_rules, engine, receipts, sequences, settings
-from .doctypes import DOC_TYPES, DocType
+from .doctypes import DocType, doc_types
 from .models import InvalidValue, format_date, parse_date, parse_time
 
 # What may change on a non-editable document (ModelOnChangeClass of BusinessDocument).
@@ -425,7 +425,7 @@ def edit(
 
 # -- crearFacturaRectificativaCliente -----------------------------------------------------------------
 def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    doc = DOC_TYPES["FacturaCliente"]
+    doc = doc_types()["FacturaCliente"]
     for field in ("idfactura", "fecha"):
         if form.get(field) in (None, ""):
             raise error(400, f"{field} field is required")

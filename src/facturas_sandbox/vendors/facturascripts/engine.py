@@ -16,6 +16,7 @@ from ...errors import ApiError
 from ...store import Collection, TenantStore
 from ...tenants import Tenant
 from . import hooks, shared
+from .doctypes import by_resource
 from .models import InvalidValue, Model, registry
 
 SAVED = "Registro actualizado correctamente."
@@ -43,32 +44,6 @@ def model_error(message: str, status: int = 400, data: Any = None, *, with_data:
 # Fields the rules look rows up by (a document's lines, an invoice's receipts, a receipt's
 # payments, a reference's stock): hash indexes keep those lookups flat as a tenant grows.
 INDEXES: dict[str, tuple[str, ...]] = {
-    **{
-        f"linea{doc}": (pk,)
-        for doc, pk in (
-            ("facturaclientes", "idfactura"),
-            ("facturaproveedores", "idfactura"),
-            ("albaranclientes", "idalbaran"),
-            ("albaranproveedores", "idalbaran"),
-            ("pedidoclientes", "idpedido"),
-            ("pedidoproveedores", "idpedido"),
-            ("presupuestoclientes", "idpresupuesto"),
-            ("presupuestoproveedores", "idpresupuesto"),
-        )
-    },
-    **dict.fromkeys(
-        (
-            "facturaclientes",
-            "facturaproveedores",
-            "albaranclientes",
-            "albaranproveedores",
-            "pedidoclientes",
-            "pedidoproveedores",
-            "presupuestoclientes",
-            "presupuestoproveedores",
-        ),
-        ("codigo", "numero"),
-    ),
     "reciboclientes": ("idfactura",),
     "reciboproveedores": ("idfactura",),
     "pagoclientes": ("idrecibo",),
@@ -79,8 +54,16 @@ INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
+def indexes(resource: str) -> tuple[str, ...]:
+    """A document's header by its code and number, its lines by the header; INDEXES for the rest."""
+    doc = by_resource().get(resource)
+    if doc is None:
+        return INDEXES.get(resource, ())
+    return ("codigo", "numero") if resource == doc.header else (doc.pk,)
+
+
 def collection(store: TenantStore, model: Model) -> Collection:
-    local = store.collection(model.collection_name, key=model.primary_key, indexes=INDEXES.get(model.resource, ()))
+    local = store.collection(model.collection_name, key=model.primary_key, indexes=indexes(model.resource))
     if model.table in shared.tables():
         return shared.overlay(store, model, local)
     return local

@@ -17,18 +17,6 @@ from . import engine, hooks
 from .doctypes import DocType
 from .models import Model
 
-PATTERNS = {
-    "AlbaranCliente": "ALB{EJE}{SERIE}{NUM}",
-    "AlbaranProveedor": "ALBP{EJE}{SERIE}{NUM}",
-    "FacturaCliente": "F{EJE}{SERIE}{NUM}",
-    "FacturaProveedor": "FP{EJE}{SERIE}{NUM}",
-    "PedidoCliente": "PED{EJE}{SERIE}{NUM}",
-    "PedidoProveedor": "PEDP{EJE}{SERIE}{NUM}",
-    "PresupuestoCliente": "PRE{EJE}{SERIE}{NUM}",
-    "PresupuestoProveedor": "PREP{EJE}{SERIE}{NUM}",
-}
-
-
 MAX_NUMBER = 2**31 - 1  # the integer column `numero` of the sequence
 LONGNUMERO = "longnumero-must-be-between-1-and-10: La longitud del número debe estar entre 1 y 10"
 OUT_OF_NUMBERS = "La secuencia {patron} no tiene más números"
@@ -90,7 +78,7 @@ def sequence(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> dict[str, 
             "codserie": header.get("codserie"),
             "idempresa": header.get("idempresa"),
             "tipodoc": doc.name,
-            "patron": PATTERNS.get(doc.name, doc.name[:3].upper() + "{EJE}{SERIE}{NUM}"),
+            "patron": doc.code_pattern,
             "usarhuecos": doc.name == "FacturaCliente",
             "numero": max(taken, default=0) + 1,
         },
