@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -42,9 +42,9 @@ class FacturaScripts(Vendor):
     cors = False
     cors_expose_headers = ""
 
-    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
-        if demo:
-            return {"token": DEMO_TOKEN, "restricted_token": DEMO_RESTRICTED_TOKEN}
+    demo_credentials: ClassVar[dict[str, str]] = {"token": DEMO_TOKEN, "restricted_token": DEMO_RESTRICTED_TOKEN}
+
+    def fresh_credentials(self) -> dict[str, Any]:
         return {"token": new_apikey(), "restricted_token": new_apikey()}
 
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
