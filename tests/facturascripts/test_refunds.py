@@ -9,19 +9,15 @@ transaction, so neither repeated nor parallel rectifications overdraw an invoice
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from support import serving
 
 from facturas_sandbox.app import create_app
-from facturas_sandbox.server import uvicorn_options
 from facturas_sandbox.settings import Settings
 
 from .conftest import BASE, FULL, TODAY_DMY
@@ -126,22 +122,8 @@ DEADLINE = 30.0
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("parallel-refunds")
     settings = Settings(data_dir=data_dir, apis=("facturascripts",), validate_responses=True)
-    app = create_app(settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **uvicorn_options()))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + DEADLINE
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with serving(create_app(settings), startup_timeout=DEADLINE) as base_url:
+        yield base_url
 
 
 def test_parallel_full_rectifications_refund_the_invoice_once(served: str) -> None:

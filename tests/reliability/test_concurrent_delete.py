@@ -11,7 +11,6 @@ and no credential of the deleted tenant.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,11 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from support import bearer
+from support import bearer, serving
 
 from facturas_sandbox.app import create_app
-from facturas_sandbox.server import uvicorn_options
 from facturas_sandbox.settings import Settings
 
 OPERATOR = "concurrent-delete-operator"
@@ -45,22 +42,8 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data_dir = tmp_path_factory.mktemp("concurrent-delete")
     app = create_app(Settings(data_dir=data_dir, operator_token=OPERATOR, seed_demo=False, validate_responses=True))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **uvicorn_options()))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + DEADLINE
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the sandbox did not start"
-        time.sleep(0.02)
-    try:
-        yield Served(app, f"http://127.0.0.1:{port}", data_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with serving(app, startup_timeout=DEADLINE) as base_url:
+        yield Served(app, base_url, data_dir)
 
 
 def _create_tenant(http: httpx.Client) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contracts import load_contract
+
 # Facturovia: a body's client_id must name a client of the account, a rectify item must
 # match a line of the invoice it refunds, and a tax id's control character must be right (the
 # schema states its shape, not the checksum); the vendor answers 422 ("invalid data, the
@@ -74,21 +76,24 @@ _FS_ACTIONS = ("list", "get", "schema", "create", "update", "patch", "delete")
 
 
 def _facturascripts() -> dict[str, list[str]]:
-    from ..vendors.facturascripts.document_rules import INVOICE_LINES
-    from ..vendors.facturascripts.documents import DOC_TYPES
-    from ..vendors.facturascripts.models import registry
-    from ..vendors.facturascripts.rules import DOCUMENT_HEADERS
-
+    """From the contract alone (its `x-fs-*` extensions), never from the sandbox's code."""
+    spec = load_contract("facturascripts")
+    models = [schema for schema in spec["components"]["schemas"].values() if schema.get("x-fs-resource")]
+    documents = {m["x-fs-document"]["type"] for m in models if m.get("x-fs-document", {}).get("part") == "header"}
+    operations = [op["operationId"] for item in spec["paths"].values() for op in item.values() if "operationId" in op]
     out: dict[str, list[str]] = {}
-    for doc in DOC_TYPES:
+    for doc in (o.removeprefix("crear") for o in operations if o.removeprefix("crear") in documents):
         for variant in ("crear{}", "crear{}Put", "editar{}", "editar{}Patch"):
             out[variant.format(doc)] = _FS_422
     out["crearFacturaRectificativaCliente"] = out["crearFacturaRectificativaClientePut"] = _FS_422
-    for resource, model in registry().items():
-        checked_on_update = model.unique or model.uploads or resource in DOCUMENT_HEADERS | INVOICE_LINES
+    for model in models:
+        part = model.get("x-fs-document", {}).get("part")
+        refund_lines = part == "lines" and "idlinearect" in model["properties"]
+        checked_on_update = model.get("x-unique") or model.get("x-fs-uploads") or part == "header" or refund_lines
         refused = {"list", "create"} | ({"update", "patch"} if checked_on_update else set())
+        save_status = int(model.get("x-fs-statuses", {}).get("save", 400))
         for action in (a for a in _FS_ACTIONS if a in refused):  # a fixed order: schemathesis.toml is generated
-            out[f"{action}_{resource}"] = _FS_422 if model.save_status == 422 else _FS_400
+            out[f"{action}_{model['x-fs-resource']}"] = _FS_422 if save_status == 422 else _FS_400
     out["enable_plugin"] = out["disable_plugin"] = _FS_400
     return out
 

@@ -1,8 +1,10 @@
 """Tax groups: bases and taxes summed per rate, then rounded once per group.
 
 Spanish invoices show one row per VAT rate (and per recargo rate, when the customer is in
-that regime); rounding per group rather than per line is what both FacturaScripts'
-Calculator and the Facturovia totals do.
+that regime), rounded per group rather than per line. Facturovia's totals are computed here.
+FacturaScripts' Calculator rounds the same way but keeps its own loop (`documents.calculate`):
+it sums each line's IVA into its group and checks every intermediate amount against what the
+real server can store (a 422), which this function has no place for.
 """
 
 from __future__ import annotations

@@ -15,8 +15,13 @@ def all_vendors() -> list[Vendor]:
     return [facturovia, facturascripts, facturala, facturagem]
 
 
+# The names, in mount order, without importing a vendor: the command line lists them, and the
+# QA tool (conformance/) must not load the code it judges. A test keeps them all_vendors()'.
+NAMES = ("facturovia", "facturascripts", "facturala", "facturagem")
+
+
 def vendor_names() -> list[str]:
-    return [v.name for v in all_vendors()]
+    return list(NAMES)
 
 
 __all__ = ["Secret", "Vendor", "all_vendors", "vendor_names"]

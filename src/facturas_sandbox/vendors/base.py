@@ -15,7 +15,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -73,9 +73,17 @@ class Vendor(Api):
     `fixtures/<name>.json` into a new (or reset) tenant.
     """
 
-    @abstractmethod
+    # The demo tenant's credentials: those of the vendor's documentation where it has some, so
+    # that the documented requests work as written.
+    demo_credentials: ClassVar[dict[str, str]]
+
     def new_credentials(self, *, demo: bool) -> dict[str, Any]:
         """Credentials for a new tenant, as shown in `POST /_sandbox/tenants`."""
+        return dict(self.demo_credentials) if demo else self.fresh_credentials()
+
+    @abstractmethod
+    def fresh_credentials(self) -> dict[str, Any]:
+        """New random credentials, in the shapes of the vendor's own."""
 
     @abstractmethod
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.responses import Response
 
@@ -27,9 +27,9 @@ class Facturagem(Vendor):
     base_path = "/api/v1"
     handlers = handlers
 
-    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
-        if demo:
-            return {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+    demo_credentials: ClassVar[dict[str, str]] = {"login": DEMO_LOGIN, "password": DEMO_PASSWORD}
+
+    def fresh_credentials(self) -> dict[str, Any]:
         return {
             "login": "user_" + secrets.token_hex(6),
             "password": "pw" + secrets.token_hex(12),

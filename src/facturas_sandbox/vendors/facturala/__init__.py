@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.responses import Response
 
@@ -24,9 +24,9 @@ class Facturala(Vendor):
     base_path = "/facturala/api"
     handlers = handlers
 
-    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
-        if demo:
-            return {"token": DEMO_TOKEN, "company_id": DEMO_COMPANY_ID}
+    demo_credentials: ClassVar[dict[str, str]] = {"token": DEMO_TOKEN, "company_id": DEMO_COMPANY_ID}
+
+    def fresh_credentials(self) -> dict[str, Any]:
         # Same shapes as the vendor's: a 20-hex token, a 24-hex (MongoDB ObjectId) company.
         return {"token": secrets.token_hex(10), "company_id": secrets.token_hex(12)}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -12,11 +12,15 @@ from ...errors import ApiError
 from ...responses import json_response
 from ...tenants import Tenant
 from ..base import Secret, Vendor
-from . import auth, engine, handlers, routing
+from . import auth, defaults, document_rules, engine, handlers, parties, receipts, routing, rules, sequences, stock
 from .models import registry
+from .paths import resource_of
 from .rules import new_apikey
 
 _REQUIRED = re.compile(r"^'([A-Za-z0-9_]+)' is a required property$")
+# The modules whose import registers the models' save rules with the engine (hooks.py): the
+# engine imports none of them, so the vendor imports each once, before any record is saved.
+SAVE_RULES = (defaults, document_rules, parties, receipts, rules, sequences, stock)
 DEMO_TOKEN = "fsDemoFullAccess0001"
 DEMO_RESTRICTED_TOKEN = "fsDemoRestricted0002"
 
@@ -38,9 +42,9 @@ class FacturaScripts(Vendor):
     cors = False
     cors_expose_headers = ""
 
-    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
-        if demo:
-            return {"token": DEMO_TOKEN, "restricted_token": DEMO_RESTRICTED_TOKEN}
+    demo_credentials: ClassVar[dict[str, str]] = {"token": DEMO_TOKEN, "restricted_token": DEMO_RESTRICTED_TOKEN}
+
+    def fresh_credentials(self) -> dict[str, Any]:
         return {"token": new_apikey(), "restricted_token": new_apikey()}
 
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
@@ -57,7 +61,7 @@ class FacturaScripts(Vendor):
         if error.origin == "routing" and error.status == 404:
             return routing.not_found(scope)
         missing = _REQUIRED.match(error.message) if error.origin == "validation" else None
-        resource = routing.resource_of(scope)
+        resource = resource_of(scope)
         if error.origin in ("validation", "body") and resource and resource not in registry():
             # Custom endpoints answer in the controller's shape, with their own texts.
             message = error.message

@@ -24,6 +24,8 @@ from ...errors import TENANT_DELETED, ApiError
 from ...responses import add_warning
 from ...tenants import Tenant
 from ..base import Secret
+from . import engine
+from .paths import resource_of
 
 API = "facturascripts"
 BAN_MESSAGE = "Por motivos de seguridad se ha bloqueado durante 10 minutos el acceso desde su IP."
@@ -51,8 +53,6 @@ def security_error(status: int, message: str) -> ApiError:
 # -- key records ---------------------------------------------------------------------------------
 def stored_keys(tenant: Tenant) -> list[Secret]:
     """The keys in a tenant's `apikeyes` (its own credentials and those clients created)."""
-    from . import engine
-
     keys = engine.collection(tenant.store, engine.model("apikeyes")).all()
     return [Secret(record["apikey"], KEY_ROLE) for record in keys if record.get("apikey")]
 
@@ -60,8 +60,6 @@ def stored_keys(tenant: Tenant) -> list[Secret]:
 def claim_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
     """A new `apikeyes` row's secret becomes the tenant's, unless it exists anywhere in the
     sandbox: then the save fails, as a save breaking a unique column fails."""
-    from . import engine
-
     try:
         # Claiming a value the tenant holds is harmless (seeding its own keys); a second row
         # holding it is not.
@@ -79,15 +77,11 @@ def release_key(tenant: Tenant, record: Mapping[str, Any]) -> None:
 
 
 def key_record(tenant: Tenant, token: str) -> dict[str, Any] | None:
-    from . import engine
-
     found = engine.collection(tenant.store, engine.model("apikeyes")).find(apikey=token)
     return found[0] if found else None
 
 
 def allowed(tenant: Tenant, key: Mapping[str, Any], resource: str, method: str) -> bool:
-    from . import engine
-
     if key.get("fullaccess"):
         return True
     if resource == "":
@@ -106,8 +100,6 @@ def token_info(token: str, request: Any) -> dict[str, Any]:
 
 def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str, Any]:
     """The server's checks in its order: ban, key, permission. Raises 429/401/403."""
-    from . import routing
-
     sandbox = scope["sandbox"]
     headers = Headers(scope=scope)  # type: ignore[arg-type]
     ip = sandbox.client_address.of(scope)
@@ -123,7 +115,7 @@ def authenticate(scope: Mapping[str, Any], token: str | None = None) -> dict[str
     key = key_record(tenant, token)
     if key is None or not key.get("enabled"):
         raise refusal(sandbox, ip, tenant, 401, INVALID_KEY)
-    if not allowed(tenant, key, routing.resource_of(scope), scope["method"]):
+    if not allowed(tenant, key, resource_of(scope), scope["method"]):
         raise refusal(sandbox, ip, tenant, 403, FORBIDDEN)
     warnings = scope.get("sandbox.warnings")
     if warnings is not None and sandbox.incidents.banned(ip, UNATTRIBUTED):

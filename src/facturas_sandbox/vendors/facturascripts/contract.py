@@ -1,14 +1,15 @@
-"""Build openapi/facturascripts.yaml from openapi/facturascripts/{base,models,foreign_keys}.yaml.
+"""Build openapi/facturascripts.yaml from openapi/facturascripts/{base,models,foreign_keys,documents}.yaml.
 
 FacturaScripts describes its models as data (table definitions) and serves them all through
 one generic controller; the contract does the same. `models.yaml` lists every model with its
 columns; this build turns each model into one schema in `components.schemas` (with vendor
 extensions the engine reads at start-up: `x-fs-resource`, `x-primary-key`, `x-hidden`,
 `x-auto-code`, `x-unique`, `x-foreign-keys` (the core's constraints, generated into
-foreign_keys.yaml by `core_data`), and `x-db-type` / `x-db-nullable` / `x-db-default` per
-column) and into the same six operations per resource. The output is committed: it is the contract and
-the single source of truth at run time; `tests/facturascripts/test_contract.py` checks that
-rebuilding gives the same file.
+foreign_keys.yaml by `core_data`), `x-fs-document` on the business documents' headers and
+lines (documents.yaml), and `x-db-type` / `x-db-nullable` / `x-db-default` per column) and
+into the same six operations per resource; each document type adds its custom endpoints.
+The output is committed: it is the contract and the single source of truth at run time;
+`tests/facturascripts/test_contract.py` checks that rebuilding gives the same file.
 
     python -m facturas_sandbox.vendors.facturascripts.contract [--check]
 """
@@ -178,6 +179,8 @@ def model_schema(model: dict[str, Any]) -> dict[str, Any]:
         schema["x-fs-statuses"] = model["statuses"]
     if model.get("foreign_keys"):
         schema["x-foreign-keys"] = model["foreign_keys"]
+    if model.get("document"):
+        schema["x-fs-document"] = model["document"]
     schema["required"] = [c["name"] for c in model["columns"] if c["name"] not in hidden]
     for name, description in model.get("computed", {}).items():
         properties[name] = {"type": "string", "readOnly": True, "description": description}
@@ -358,17 +361,6 @@ def model_paths(model: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- business documents: the custom endpoints, one template per document type ----------------------
-DOCUMENTS = (
-    # (model, header resource, primary key, party column)
-    ("FacturaCliente", "facturaclientes", "idfactura", "codcliente"),
-    ("FacturaProveedor", "facturaproveedores", "idfactura", "codproveedor"),
-    ("AlbaranCliente", "albaranclientes", "idalbaran", "codcliente"),
-    ("AlbaranProveedor", "albaranproveedores", "idalbaran", "codproveedor"),
-    ("PedidoCliente", "pedidoclientes", "idpedido", "codcliente"),
-    ("PedidoProveedor", "pedidoproveedores", "idpedido", "codproveedor"),
-    ("PresupuestoCliente", "presupuestoclientes", "idpresupuesto", "codcliente"),
-    ("PresupuestoProveedor", "presupuestoproveedores", "idpresupuesto", "codproveedor"),
-)
 DOCUMENT_ERRORS = {
     "400": _ref("DocumentBadRequest", "responses"),
     "404": _ref("DocumentNotFound", "responses"),
@@ -595,7 +587,7 @@ def document_schemas(model: str, party: str, line_model: str) -> dict[str, Any]:
     }
 
 
-def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
+def build(base: dict[str, Any], models: list[dict[str, Any]], documents: list[dict[str, Any]]) -> dict[str, Any]:
     spec = dict(base)
     paths = dict(base["paths"])
     schemas = dict(base["components"]["schemas"])
@@ -680,10 +672,10 @@ def build(base: dict[str, Any], models: list[dict[str, Any]]) -> dict[str, Any]:
         "put": {"operationId": "crearFacturaRectificativaClientePut", **rectify},
     }
     by_resource = {m["resource"]: m for m in models}
-    for model_name, resource, pk, party in DOCUMENTS:
-        line_model = by_resource[f"linea{resource}"]["model"]
-        paths.update(document_paths(model_name, resource, pk, party, line_model))
-        schemas.update(document_schemas(model_name, party, line_model))
+    for doc in documents:
+        header, line_model = by_resource[doc["header"]], by_resource[doc["lines"]]["model"]
+        paths.update(document_paths(header["model"], doc["header"], header["primary_key"], doc["party"], line_model))
+        schemas.update(document_schemas(header["model"], doc["party"], line_model))
     spec["tags"] = [{"name": m["resource"]} for m in sorted(models, key=lambda m: m["resource"])]
     spec["paths"] = paths
     spec["components"] = {**base["components"], "schemas": schemas}
@@ -701,6 +693,8 @@ def render() -> str:
         models = yaml.safe_load(fh)["models"]
     with open(source_dir() / "foreign_keys.yaml", encoding="utf-8") as fh:
         constraints = yaml.safe_load(fh)["foreign_keys"]
+    with open(source_dir() / "documents.yaml", encoding="utf-8") as fh:
+        documents = yaml.safe_load(fh)["documents"]
     resources = {m["table"]: m["resource"] for m in models}
     for model in models:
         model["foreign_keys"] = [
@@ -712,7 +706,13 @@ def render() -> str:
             }
             for fk in constraints.get(model["table"], [])
         ]
-    return HEADER + yaml.safe_dump(build(base, models), sort_keys=False, allow_unicode=True, width=120)
+    by_resource = {m["resource"]: m for m in models}
+    for doc in documents:
+        if by_resource[doc["header"]]["model"] != doc["type"]:
+            raise ValueError(f"documents.yaml: {doc['type']} is not the model of {doc['header']}")
+        by_resource[doc["header"]]["document"] = {"part": "header", **{k: v for k, v in doc.items() if k != "header"}}
+        by_resource[doc["lines"]]["document"] = {"part": "lines", "type": doc["type"], "header": doc["header"]}
+    return HEADER + yaml.safe_dump(build(base, models, documents), sort_keys=False, allow_unicode=True, width=120)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from ...tenants import Tenant
+from . import engine, receipts
 from .models import format_datetime, parse_datetime
 
 JOBS = ("update-receipts", "update-unpaid-invoices")
 
 
 def _job(tenant: Tenant, name: str) -> dict[str, Any] | None:
-    from . import engine
-
     rows = engine.collection(tenant.store, engine.model("cronjobes")).find(jobname=name, pluginname=None)
     return min(rows, key=lambda r: r["id"]) if rows else None  # the oldest, as Cron::job() loads it
 
@@ -33,8 +32,6 @@ def due(tenant: Tenant) -> bool:
 
 def run(tenant: Tenant) -> None:
     """Both jobs now, and their `cronjobs` rows."""
-    from . import engine, receipts
-
     with tenant.store.transaction():
         receipts.refresh_overdue(tenant)
         for kind in receipts.KINDS.values():

@@ -12,13 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ...tenants import Tenant
-from . import settings
+from . import documents, engine, hooks, settings
+from .doctypes import by_resource, is_header, is_lines
 from .models import InvalidValue, Model, format_date, format_datetime, php_truthy
 
 Clear = Callable[[Tenant, Model], dict[str, Any]]
-_SALES = ("facturaclientes", "albaranclientes", "pedidoclientes", "presupuestoclientes")
-_PURCHASES = ("facturaproveedores", "albaranproveedores", "pedidoproveedores", "presupuestoproveedores")
-_INVOICES = ("facturaclientes", "facturaproveedores")
 
 
 def _today(tenant: Tenant) -> str:
@@ -31,8 +29,6 @@ def _hour(tenant: Tenant) -> str:
 
 def _tax(tenant: Tenant) -> dict[str, Any]:
     """The default tax of a line (BusinessDocumentLine::clear: the `codimpuesto` setting)."""
-    from . import engine
-
     codimpuesto = settings.default(tenant, "codimpuesto")
     tax = engine.load(tenant.store, engine.model("impuestos"), codimpuesto) if codimpuesto else None
     if tax is None:
@@ -42,8 +38,6 @@ def _tax(tenant: Tenant) -> dict[str, Any]:
 
 def _document(tenant: Tenant, m: Model) -> dict[str, Any]:
     """BusinessDocument, SalesDocument/PurchaseDocument, TransformerDocument and InvoiceTrait."""
-    from . import documents
-
     values: dict[str, Any] = {
         "codalmacen": settings.default(tenant, "codalmacen"),
         "codpago": settings.default(tenant, "codpago"),
@@ -60,11 +54,11 @@ def _document(tenant: Tenant, m: Model) -> dict[str, Any]:
         values[name] = 0
     for name in ("totaliva", "totalrecargo", "totalsuplidos", "numdocs"):
         values[name] = 0
-    if m.resource in _SALES:
+    doc = by_resource()[m.resource]
+    if doc.customer:
         values |= {"totalbeneficio": 0, "totalcoste": 0}
-    if m.resource in _INVOICES:
+    if doc.invoice:
         values |= {"pagada": False, "vencida": False}
-    doc = next(d for d in documents.DOC_TYPES.values() if d.header == m.resource)
     status = documents.default_status(tenant, doc)
     if status is not None:
         values |= {"idestado": status["idestado"], "editable": bool(status.get("editable"))}
@@ -179,8 +173,6 @@ def _static(values: dict[str, Any]) -> Clear:
 
 
 CLEARS: dict[str, Clear] = {
-    **dict.fromkeys(_SALES + _PURCHASES, _document),
-    **{f"linea{header}": _line for header in _SALES + _PURCHASES},
     "clientes": _party,
     "proveedores": _party,
     "contactos": _contact,
@@ -200,10 +192,7 @@ CLEARS: dict[str, Clear] = {
 
 def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """Fill a new record as the model's clear() does (only the model's own columns)."""
-    rule = CLEARS.get(m.resource)
-    if rule is None:
-        return
-    for name, value in rule(tenant, m).items():
+    for name, value in _rule(m.resource)(tenant, m).items():
         column = m.columns.get(name)
         if column is None:
             continue
@@ -211,3 +200,10 @@ def clear(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
             record[name] = column.coerce(value)
         except InvalidValue:
             continue  # a setting that does not fit the column leaves the column's default
+
+
+def _rule(resource: str) -> Clear:
+    return _document if is_header(resource) else _line if is_lines(resource) else CLEARS[resource]
+
+
+hooks.register("clear", lambda resource: resource in CLEARS or is_header(resource) or is_lines(resource), clear)

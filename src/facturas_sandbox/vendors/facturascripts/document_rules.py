@@ -9,41 +9,34 @@ import contextlib
 from decimal import Decimal
 from typing import Any
 
+from ...responses import add_warning
 from ...tenants import Tenant
-from . import invoice_dates, receipts, stock
+from . import engine, hooks, invoice_dates, receipts, stock
+from .doctypes import DocType, by_resource, is_header, is_lines
 from .models import Model
 
 # What may change on a document that is not editable (TransformerDocument::$unlocked_fields).
 NON_EDITABLE_FIELDS = {"femail", "idestado", "idestado_ant", "numdocs", "pagada", "editable"}
 HAS_REFUNDS = "cant-remove-invoice-refund: No se puede eliminar una factura que ya tiene rectificativa (devolución)"
-INVOICE_LINES = {"lineafacturaclientes", "lineafacturaproveedores"}
 GENERATES_WARNING = (
     "{name} is state {state} ('{label}'), which on a real FacturaScripts server generates a {generadoc} from this "
     "document; the sandbox changes the state (and the stock its lines move) but generates no document"
 )
 
 
-def doc_of(m: Model) -> Any:
-    from . import documents
-
-    for doc in documents.DOC_TYPES.values():
-        if m.resource in (doc.header, doc.lines):
-            return doc
-    return None
+def doc_of(m: Model) -> DocType:
+    return by_resource()[m.resource]
 
 
 def _warn(text: str) -> None:
-    from ...responses import add_warning
-
     # Outside a request (seeding a tenant) there is no one to warn.
     with contextlib.suppress(RuntimeError, LookupError):
         add_warning(text)
 
 
 # -- headers --------------------------------------------------------------------------------------
+@hooks.before_save(is_header)
 def before_save_header(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
-    from . import engine
-
     _state(tenant, record, previous)
     _check_total(record)
     refused = invoice_dates.check(tenant, m, record, previous)
@@ -53,8 +46,6 @@ def before_save_header(tenant: Tenant, m: Model, record: dict[str, Any], previou
 
 def _state(tenant: Tenant, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """Every save sets `editable` from the state; a non-editable document keeps its data."""
-    from . import engine
-
     if previous is not None and previous.get("editable") is False:
         changed = sorted(k for k, v in record.items() if previous.get(k) != v and k not in NON_EDITABLE_FIELDS)
         if changed:
@@ -71,7 +62,6 @@ def _state(tenant: Tenant, record: dict[str, Any], previous: dict[str, Any] | No
 def _check_total(record: dict[str, Any]) -> None:
     """BusinessDocument::test(): a document whose total is not the sum of its parts is not
     saved ('bad-total-error'), whichever route wrote it."""
-    from . import engine
 
     def part(name: str) -> Decimal:
         value = record.get(name)
@@ -82,9 +72,8 @@ def _check_total(record: dict[str, Any]) -> None:
         raise engine.SaveError(["El total del documento está mal calculado"])
 
 
+@hooks.after_update(is_header)
 def after_update_header(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
-    from . import engine
-
     doc = doc_of(m)
     if previous.get("idestado") != record.get("idestado"):
         status = engine.load(tenant.store, engine.model("estadodocumentos"), record.get("idestado")) or {}
@@ -116,10 +105,9 @@ def after_update_header(tenant: Tenant, m: Model, previous: dict[str, Any], reco
         receipts.update_invoice(tenant, kind, record["idfactura"])
 
 
+@hooks.refusal(is_header)
 def may_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> str | None:
     """Why a document may not be deleted, or None."""
-    from . import engine
-
     if record.get("editable") is False:
         return "Documento no editable"
     if m.resource in receipts.BY_INVOICE:
@@ -129,11 +117,10 @@ def may_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> str |
     return None
 
 
+@hooks.after_delete(is_header)
 def after_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """TransformerDocument::delete(): its lines go (giving their stock back), and an invoice's
     receipts with their payments (InvoiceTrait::delete)."""
-    from . import engine
-
     doc = doc_of(m)
     lines = engine.collection(tenant.store, engine.model(doc.lines))
     for line in lines_of(tenant, doc, record[doc.pk]):
@@ -146,17 +133,13 @@ def after_delete_header(tenant: Tenant, m: Model, record: dict[str, Any]) -> Non
             engine.delete(tenant, model, receipt)
 
 
-def lines_of(tenant: Tenant, doc: Any, key: Any) -> list[dict[str, Any]]:
-    from . import engine
-
+def lines_of(tenant: Tenant, doc: DocType, key: Any) -> list[dict[str, Any]]:
     found = engine.collection(tenant.store, engine.model(doc.lines)).find(**{doc.pk: key})
     return sorted(found, key=lambda r: (-(r.get("orden") or 0), r["idlinea"]))
 
 
 # -- lines ----------------------------------------------------------------------------------------
 def _warehouse(tenant: Tenant, m: Model, line: dict[str, Any]) -> Any:
-    from . import engine
-
     doc = doc_of(m)
     header = engine.load(tenant.store, engine.model(doc.header), line.get(doc.pk))
     return header.get("codalmacen") if header else None
@@ -165,8 +148,6 @@ def _warehouse(tenant: Tenant, m: Model, line: dict[str, Any]) -> Any:
 def refunded(tenant: Tenant, m: Model, line: dict[str, Any], *, excluding: Any = None) -> Decimal:
     """InvoiceLineTrait::refundedQuantity(): how much of an invoice line its rectificatives'
     lines (`idlinearect`) have refunded."""
-    from . import engine
-
     found = engine.collection(tenant.store, m).find(idlinearect=line["idlinea"])
     return sum((abs(_number(r.get("cantidad"))) for r in found if r["idlinea"] != excluding), Decimal(0))
 
@@ -184,8 +165,6 @@ def _refund_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """A rectificative's line refunds a line of the invoice it rectifies, and never more than is
     left of it, whichever route writes it (the sandbox's rule: the real server caps only its
     refund form). Serialised by the tenant's transaction, so parallel refunds cannot overdraw."""
-    from . import engine
-
     original = engine.load(tenant.store, m, record["idlinearect"])
     if original is None:
         raise engine.SaveError([f"idlinearect: la línea {record['idlinearect']} no existe"])
@@ -199,9 +178,10 @@ def _refund_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
         raise engine.SaveError([f"La cantidad a devolver ({quantity}) supera lo pendiente de devolver ({left})"])
 
 
+@hooks.before_save(is_lines)
 def before_save_line(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """BusinessDocumentLine::test(), then the stock it moves (updateStock: a refusal stops the save)."""
-    if m.resource in INVOICE_LINES and record.get("idlinearect") not in (None, ""):
+    if doc_of(m).invoice and record.get("idlinearect") not in (None, ""):
         _refund_line(tenant, m, record)
     if not record.get("codimpuesto"):
         record["codimpuesto"], record["iva"], record["recargo"] = None, 0, 0
@@ -211,5 +191,6 @@ def before_save_line(tenant: Tenant, m: Model, record: dict[str, Any], previous:
     stock.move_line(tenant, _warehouse(tenant, m, record), previous, record)
 
 
+@hooks.after_delete(is_lines)
 def after_delete_line(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     stock.move_line(tenant, _warehouse(tenant, m, record), record, None)

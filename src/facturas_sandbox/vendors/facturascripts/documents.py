@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,58 +17,9 @@ from ...errors import ApiError
 from ...tenants import Tenant
 from ...validators import parse_json_strict
 from . import document_rules, engine, receipts, sequences, settings
+from .doctypes import DocType, doc_types
 from .models import InvalidValue, format_date, parse_date, parse_time
 
-
-@dataclass(frozen=True)
-class DocType:
-    name: str  # FacturaCliente: the model class and `tipodoc`
-    header: str  # resource of the header model
-    lines: str  # resource of the line model
-    pk: str  # primary key of the header, and the line's foreign key
-    party: str  # codcliente | codproveedor
-    party_resource: str
-    party_name: str  # nombrecliente | nombre
-    prefix: str  # code prefix: F, FP, ALB, …
-    title: str  # for the PDF
-
-    @property
-    def customer(self) -> bool:
-        return self.party == "codcliente"
-
-    @property
-    def invoice(self) -> bool:
-        return self.name.startswith("Factura")
-
-
-def _doc(name: str, header: str, pk: str, prefix: str, title: str) -> DocType:
-    customer = name.endswith("Cliente")
-    return DocType(
-        name=name,
-        header=header,
-        lines=f"linea{header}",
-        pk=pk,
-        party="codcliente" if customer else "codproveedor",
-        party_resource="clientes" if customer else "proveedores",
-        party_name="nombrecliente" if customer else "nombre",
-        prefix=prefix,
-        title=title,
-    )
-
-
-DOC_TYPES = {
-    d.name: d
-    for d in (
-        _doc("FacturaCliente", "facturaclientes", "idfactura", "F", "Factura"),
-        _doc("FacturaProveedor", "facturaproveedores", "idfactura", "FP", "Factura de proveedor"),
-        _doc("AlbaranCliente", "albaranclientes", "idalbaran", "ALB", "Albarán"),
-        _doc("AlbaranProveedor", "albaranproveedores", "idalbaran", "ALBP", "Albarán de proveedor"),
-        _doc("PedidoCliente", "pedidoclientes", "idpedido", "PED", "Pedido"),
-        _doc("PedidoProveedor", "pedidoproveedores", "idpedido", "PEDP", "Pedido de proveedor"),
-        _doc("PresupuestoCliente", "presupuestoclientes", "idpresupuesto", "PRE", "Presupuesto"),
-        _doc("PresupuestoProveedor", "presupuestoproveedores", "idpresupuesto", "PREP", "Presupuesto de proveedor"),
-    )
-}
 # What may change on a non-editable document (ModelOnChangeClass of BusinessDocument).
 NON_EDITABLE_FIELDS = {"femail", "idestado", "numdocs", "pagada"}
 LINE_KEYS = ("referencia", "descripcion", "cantidad", "pvpunitario", "dtopor", "dtopor2", "irpf", "suplido", "orden")
@@ -475,7 +425,7 @@ def edit(
 
 # -- crearFacturaRectificativaCliente -----------------------------------------------------------------
 def rectify(tenant: Tenant, form: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    doc = DOC_TYPES["FacturaCliente"]
+    doc = doc_types()["FacturaCliente"]
     for field in ("idfactura", "fecha"):
         if form.get(field) in (None, ""):
             raise error(400, f"{field} field is required")

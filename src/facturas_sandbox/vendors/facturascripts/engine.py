@@ -3,7 +3,8 @@
 What FacturaScripts' ModelClass does on save, generically: defaults from the column
 definitions, typed values, `null` → None, serial keys and auto codes, NOT NULL and UNIQUE
 checks. Model-specific rules (a customer's `razonsocial`, a product's first variant, an API
-key's secret) are small hooks in `rules.py`, keyed by resource.
+key's secret) are hooks the rule modules register per resource (`hooks.py`); the engine runs
+those of the resource it saves and knows none of them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 from ...errors import ApiError
 from ...store import Collection, TenantStore
 from ...tenants import Tenant
-from . import shared
+from . import hooks, shared
+from .doctypes import by_resource
 from .models import InvalidValue, Model, registry
 
 SAVED = "Registro actualizado correctamente."
@@ -42,32 +44,6 @@ def model_error(message: str, status: int = 400, data: Any = None, *, with_data:
 # Fields the rules look rows up by (a document's lines, an invoice's receipts, a receipt's
 # payments, a reference's stock): hash indexes keep those lookups flat as a tenant grows.
 INDEXES: dict[str, tuple[str, ...]] = {
-    **{
-        f"linea{doc}": (pk,)
-        for doc, pk in (
-            ("facturaclientes", "idfactura"),
-            ("facturaproveedores", "idfactura"),
-            ("albaranclientes", "idalbaran"),
-            ("albaranproveedores", "idalbaran"),
-            ("pedidoclientes", "idpedido"),
-            ("pedidoproveedores", "idpedido"),
-            ("presupuestoclientes", "idpresupuesto"),
-            ("presupuestoproveedores", "idpresupuesto"),
-        )
-    },
-    **dict.fromkeys(
-        (
-            "facturaclientes",
-            "facturaproveedores",
-            "albaranclientes",
-            "albaranproveedores",
-            "pedidoclientes",
-            "pedidoproveedores",
-            "presupuestoclientes",
-            "presupuestoproveedores",
-        ),
-        ("codigo", "numero"),
-    ),
     "reciboclientes": ("idfactura",),
     "reciboproveedores": ("idfactura",),
     "pagoclientes": ("idrecibo",),
@@ -81,8 +57,16 @@ INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
+def indexes(resource: str) -> tuple[str, ...]:
+    """A document's header by its code and number, its lines by the header; INDEXES for the rest."""
+    doc = by_resource().get(resource)
+    if doc is None:
+        return INDEXES.get(resource, ())
+    return ("codigo", "numero") if resource == doc.header else (doc.pk,)
+
+
 def collection(store: TenantStore, model: Model) -> Collection:
-    local = store.collection(model.collection_name, key=model.primary_key, indexes=INDEXES.get(model.resource, ()))
+    local = store.collection(model.collection_name, key=model.primary_key, indexes=indexes(model.resource))
     if model.table in shared.tables():
         return shared.overlay(store, model, local)
     return local
@@ -150,16 +134,14 @@ def validate(store: TenantStore, m: Model, record: dict[str, Any], *, existing_k
 
 def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """Create a record from body values. Raises SaveError. Call inside a transaction."""
-    from . import defaults, rules
-
     store = tenant.store
     coll = collection(store, m)
     record = new_record(m)
-    defaults.clear(tenant, m, record)
+    hooks.run("clear", m.resource, tenant, m, record)
     errors = assign(m, record, values)
     if errors:
         raise SaveError(errors)
-    rules.before_save(tenant, m, record, None)
+    hooks.run("before_save", m.resource, tenant, m, record, None)
     if record.get(m.primary_key) in (None, "") and (m.pk_column.serial or m.auto_code):
         record[m.primary_key] = _next_key(store, m, coll)
     if record.get(m.primary_key) in (None, ""):
@@ -168,14 +150,12 @@ def insert(tenant: Tenant, m: Model, values: Mapping[str, Any]) -> dict[str, Any
     if reasons:
         raise SaveError(reasons)
     coll.insert(record)
-    rules.after_insert(tenant, m, record)
+    hooks.run("after_insert", m.resource, tenant, m, record)
     # The model's rules may have completed it (a customer's billing contact).
     return coll.get(record[m.primary_key]) or record
 
 
 def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    from . import rules
-
     store = tenant.store
     key = current[m.primary_key]
     record = dict(current)
@@ -184,21 +164,19 @@ def update(tenant: Tenant, m: Model, current: dict[str, Any], values: Mapping[st
         raise SaveError(errors)
     if record.get(m.primary_key) != key:
         raise SaveError([f"El campo {m.primary_key} no se puede cambiar"])
-    rules.before_save(tenant, m, record, current)
+    hooks.run("before_save", m.resource, tenant, m, record, current)
     reasons = validate(store, m, record, existing_key=key)
     if reasons:
         raise SaveError(reasons)
     coll = collection(store, m)
     saved = coll.replace(record)
-    rules.after_update(tenant, m, current, saved)
+    hooks.run("after_update", m.resource, tenant, m, current, saved)
     return coll.get(key) or saved
 
 
 def delete(tenant: Tenant, m: Model, current: dict[str, Any]) -> bool:
-    from . import rules
-
-    if not rules.may_delete(tenant, m, current):
+    if hooks.first_refusal(tenant, m, current) is not None:
         return False
     collection(tenant.store, m).delete(current[m.primary_key])
-    rules.after_delete(tenant, m, current)
+    hooks.run("after_delete", m.resource, tenant, m, current)
     return True

@@ -21,6 +21,7 @@ from typing import Any
 
 from ...tenants import Tenant
 from . import cron, documents, engine
+from .doctypes import doc_types
 from .models import Model, format_date, registry
 
 # Tables in dependency order; the rest of the file's keys need special handling below.
@@ -89,7 +90,7 @@ def _documents(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
 
     today = tenant.clock.today()
     for row in sorted(rows, key=lambda r: -int(r.get("days_ago", 0))):
-        doc = documents.DOC_TYPES[row["tipo"]]
+        doc = doc_types()[row["tipo"]]
         day = today - timedelta(days=int(row.get("days_ago", 0)))
         form = {**row["form"], "fecha": format_date(day), "lineas": json.dumps(row["lineas"])}
         header, _ = documents.create(tenant, doc, form)

@@ -15,11 +15,13 @@ from typing import Any
 from connexion.context import request
 from starlette.responses import Response
 
+from ...contracts import load_contract
 from ...errors import ApiError
 from ...responses import add_warning, current_sandbox, current_tenant, dumps
 from ...tenants import Tenant
 from ...validators import dumps_exact
 from . import cron, documents, engine, files, plugins, routing, xls
+from .doctypes import DocType, doc_types
 from .models import Model, registry
 from .query import FieldsNotAllowed, parse_query, run
 
@@ -49,8 +51,6 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
 
 # -- the resource list -------------------------------------------------------------------------
 def served_resources() -> list[str]:
-    from ...contracts import load_contract
-
     spec = load_contract("facturascripts")
     names = set(registry())
     for path in spec["paths"]:
@@ -214,8 +214,8 @@ _OPERATION = re.compile(r"^(list|get|schema|create|update|patch|delete)_([a-z0-9
 
 def __getattr__(name: str) -> Callable[..., Awaitable[Response]]:
     custom = _CUSTOM.match(name)
-    if custom is not None and custom.group(2) in documents.DOC_TYPES:
-        doc = documents.DOC_TYPES[custom.group(2)]
+    if custom is not None and custom.group(2) in doc_types():
+        doc = doc_types()[custom.group(2)]
         if custom.group(1) != "pagar" or doc.invoice:
             handler = _CUSTOM_FACTORIES[custom.group(1)](doc)
             handler.__name__ = name
@@ -260,7 +260,7 @@ def _form(body: Any) -> dict[str, Any]:
     return body
 
 
-def _document_body(doc: documents.DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> Response:
+def _document_body(doc: DocType, header: dict[str, Any], lines: list[dict[str, Any]]) -> Response:
     return respond(
         {
             "doc": registry()[doc.header].visible(header),
@@ -269,7 +269,7 @@ def _document_body(doc: documents.DocType, header: dict[str, Any], lines: list[d
     )
 
 
-def _crear(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+def _crear(doc: DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(body: Any = None, **_: Any) -> Response:
         header, lines = documents.create(_tenant(), doc, _form(body))
         return _document_body(doc, header, lines)
@@ -277,12 +277,12 @@ def _crear(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     return handler
 
 
-def _short_name(doc: documents.DocType) -> str:
+def _short_name(doc: DocType) -> str:
     # Factura_12.pdf, Albaran_3.pdf: the class name without the party, as the real server.
     return doc.name.removesuffix("Cliente").removesuffix("Proveedor")
 
 
-def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+def _exportar(doc: DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, type: str = "PDF", **_: Any) -> Response:
         tenant = _tenant()
         header = engine.load(tenant.store, registry()[doc.header], id)
@@ -323,7 +323,7 @@ def _exportar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     return handler
 
 
-def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+def _pagar(doc: DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
         message, invoice = documents.pay(_tenant(), doc, id, _form(body))
         return respond({"ok": message, "data": registry()[doc.header].visible(invoice)})
@@ -331,7 +331,7 @@ def _pagar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
     return handler
 
 
-def _editar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
+def _editar(doc: DocType) -> Callable[..., Awaitable[Response]]:
     async def handler(id: Any = None, body: Any = None, **_: Any) -> Response:
         header, lines = documents.edit(_tenant(), doc, id, _form(body))
         return _document_body(doc, header, lines)
@@ -341,7 +341,7 @@ def _editar(doc: documents.DocType) -> Callable[..., Awaitable[Response]]:
 
 async def crear_factura_rectificativa_cliente(body: Any = None, **_: Any) -> Response:
     header, lines = documents.rectify(_tenant(), _form(body))
-    return _document_body(documents.DOC_TYPES["FacturaCliente"], header, lines)
+    return _document_body(doc_types()["FacturaCliente"], header, lines)
 
 
 crear_factura_rectificativa_cliente_put = crear_factura_rectificativa_cliente

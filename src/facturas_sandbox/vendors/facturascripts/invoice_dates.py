@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...tenants import Tenant
+from . import engine
 from .models import Model, format_date, parse_date
 
 BEFORE = (
@@ -43,8 +44,6 @@ def _day_key(text: Any) -> str:
 
 
 def check(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
-    from . import engine
-
     if m.resource != "facturaclientes" or not record.get("fecha"):
         return []
     if previous is not None and all(previous.get(k) == record.get(k) for k in ("fecha", "codserie")):

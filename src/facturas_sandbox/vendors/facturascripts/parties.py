@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...tenants import Tenant
+from . import engine, hooks
 from .models import Model, format_date
 
 EMPTY_CONTACT = "empty-contact-data: El contacto no tiene nombre, email ni dirección"
@@ -25,6 +26,7 @@ _CONTACT_TEXT = (
 )
 
 
+@hooks.before_save("clientes", "proveedores")
 def before_save_party(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """Cliente::test() / Proveedor::test()."""
     if not record.get("razonsocial"):
@@ -37,9 +39,8 @@ def before_save_party(tenant: Tenant, m: Model, record: dict[str, Any], previous
             record[name] = ""
 
 
-def before_save_contact(tenant: Tenant, record: dict[str, Any]) -> None:
-    from . import engine
-
+@hooks.before_save("contactos")
+def before_save_contact(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     if not record.get("nombre") and not record.get("email") and not record.get("direccion"):
         raise engine.SaveError([EMPTY_CONTACT])
     if not record.get("descripcion"):
@@ -53,11 +54,10 @@ def before_save_contact(tenant: Tenant, record: dict[str, Any]) -> None:
             record[name] = ""
 
 
+@hooks.after_insert("clientes", "proveedores")
 def billing_contact(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """Cliente::saveInsert / Proveedor::saveInsert: a new customer (supplier) gets its contact,
     which becomes its billing address (`idcontactofact`; a supplier's `idcontacto`)."""
-    from . import engine
-
     customer = m.resource == "clientes"
     link = "idcontactofact" if customer else "idcontacto"
     if record.get(link):

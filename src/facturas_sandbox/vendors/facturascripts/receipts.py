@@ -22,6 +22,7 @@ from typing import Any
 
 from ...domain.money import round_cents, to_decimal
 from ...tenants import Tenant
+from . import engine, hooks
 from .models import Model, format_date, parse_date
 
 
@@ -101,8 +102,6 @@ def with_payment_days(due: date, days: list[int]) -> date:
 
 def method_terms(tenant: Tenant, codpago: Any, day: date, party: dict[str, Any] | None) -> dict[str, Any]:
     """setPaymentMethod(): codpago, pagado, vencimiento (and fechapago when paid by the method)."""
-    from . import engine
-
     method = engine.load(tenant.store, engine.model("formapagos"), codpago) if codpago else None
     if method is None:
         return {}
@@ -117,10 +116,9 @@ def method_terms(tenant: Tenant, codpago: Any, day: date, party: dict[str, Any] 
 
 
 # -- the receipt's own rules --------------------------------------------------------------------
+@hooks.before_save(*KINDS)
 def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """ReciboCliente::test() and onChange('importe')."""
-    from . import engine
-
     kind = KINDS[m.resource]
     if (
         previous is not None
@@ -146,12 +144,14 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
     )
 
 
+@hooks.after_insert(*KINDS)
 def after_insert(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     if record.get("pagado"):
         new_payment(tenant, m, record)
     update_invoice(tenant, KINDS[m.resource], record.get("idfactura"))
 
 
+@hooks.after_update(*KINDS)
 def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
     if bool(previous.get("pagado")) != bool(record.get("pagado")):
         new_payment(tenant, m, record)
@@ -160,10 +160,9 @@ def after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dic
         update_invoice(tenant, KINDS[m.resource], previous.get("idfactura"))
 
 
+@hooks.after_delete(*KINDS)
 def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """ReciboCliente::delete(): its payments go with it; then the invoice is updated."""
-    from . import engine
-
     kind = KINDS[m.resource]
     payments = engine.model(kind.payments)
     for payment in engine.collection(tenant.store, payments).find(idrecibo=record[m.primary_key]):
@@ -173,8 +172,6 @@ def after_delete(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
 
 def new_payment(tenant: Tenant, m: Model, receipt: dict[str, Any]) -> dict[str, Any]:
     """ReciboCliente::newPayment(): the receipt's amount paid (or, negative, unpaid)."""
-    from . import engine
-
     payments = engine.model(KINDS[m.resource].payments)
     amount = _decimal(receipt.get("importe"))
     values: dict[str, Any] = {
@@ -192,8 +189,6 @@ def new_payment(tenant: Tenant, m: Model, receipt: dict[str, Any]) -> dict[str, 
 
 # -- invoices -------------------------------------------------------------------------------------
 def receipts_of(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> list[dict[str, Any]]:
-    from . import engine
-
     found = engine.collection(tenant.store, engine.model(kind.receipts)).find(idfactura=idfactura)
     return sorted(found, key=lambda r: (r.get("numero") or 0, r["idrecibo"]))
 
@@ -201,8 +196,6 @@ def receipts_of(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> list[dict[
 def update_invoice(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> None:
     """ReceiptGenerator::update(): paid when the paid receipts cover the total, overdue while an
     unpaid receipt is. Written as the core writes it (an SQL UPDATE): no other save rule runs."""
-    from . import engine
-
     if idfactura is None:
         return
     invoices = engine.collection(tenant.store, engine.model(kind.invoices))
@@ -224,8 +217,6 @@ def update_invoice(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> None:
 def generate(tenant: Tenant, kind: ReceiptKind, invoice: dict[str, Any]) -> None:
     """ReceiptGenerator::generate($invoice) with no number: the outstanding amount goes to the
     open receipt (in the invoice's currency), or to a new one."""
-    from . import engine
-
     receipts_model = engine.model(kind.receipts)
     receipts = receipts_of(tenant, kind, invoice["idfactura"])
     outstanding = round_cents(
@@ -261,8 +252,6 @@ def generate(tenant: Tenant, kind: ReceiptKind, invoice: dict[str, Any]) -> None
 
 def delete_open(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> None:
     """InvoiceTrait::onChange('codpago'): the unpaid receipts go, to be generated again."""
-    from . import engine
-
     model = engine.model(kind.receipts)
     for receipt in receipts_of(tenant, kind, idfactura):
         if not receipt.get("pagado"):
@@ -272,8 +261,6 @@ def delete_open(tenant: Tenant, kind: ReceiptKind, idfactura: Any) -> None:
 def refresh_overdue(tenant: Tenant) -> int:
     """The core's daily `update-receipts` job: unpaid receipts past due are saved again, so
     test() marks them overdue (and their invoices follow). Returns how many changed."""
-    from . import engine
-
     changed = 0
     today = tenant.clock.today()
     for kind in KINDS.values():

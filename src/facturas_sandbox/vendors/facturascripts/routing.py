@@ -15,20 +15,11 @@ from typing import Any
 from ...errors import ApiError
 from . import auth, engine
 from .models import registry
+from .paths import VERSION, segments
 
 UNKNOWN_RESOURCE = "Recurso de API no válido"
 NO_VERSION = "Versión de API no encontrada"
 BAD_VERSION = "Versión de API no válida"
-VERSION = "3"
-
-
-def segments(scope: Mapping[str, Any]) -> list[str]:
-    """The path's segments after the mount prefix (`/api`): the version first."""
-    mount = scope.get("sandbox.mount")
-    path = scope.get("path", "")
-    prefix = mount.prefix if mount is not None else ""
-    rest = path[len(prefix) :] if path.startswith(prefix) else path
-    return [part for part in rest.split("/") if part]
 
 
 def is_schema_path(scope: Mapping[str, Any]) -> bool:
@@ -54,9 +45,3 @@ def not_found(scope: Mapping[str, Any]) -> ApiError:
     if len(parts) > 1 and parts[1] in registry():
         return engine.model_error(engine.NOT_FOUND, 404)
     return ApiError(404, "not_found", UNKNOWN_RESOURCE, origin="routing")
-
-
-def resource_of(scope: Mapping[str, Any]) -> str:
-    """The resource a request names (`` for the root `/api/3`)."""
-    parts = segments(scope)
-    return parts[1] if len(parts) > 1 else ""

@@ -10,35 +10,22 @@ again. Called inside the tenant's transaction, so concurrent creates never share
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...tenants import Tenant
-
-if TYPE_CHECKING:
-    from .documents import DocType
-
-PATTERNS = {
-    "AlbaranCliente": "ALB{EJE}{SERIE}{NUM}",
-    "AlbaranProveedor": "ALBP{EJE}{SERIE}{NUM}",
-    "FacturaCliente": "F{EJE}{SERIE}{NUM}",
-    "FacturaProveedor": "FP{EJE}{SERIE}{NUM}",
-    "PedidoCliente": "PED{EJE}{SERIE}{NUM}",
-    "PedidoProveedor": "PEDP{EJE}{SERIE}{NUM}",
-    "PresupuestoCliente": "PRE{EJE}{SERIE}{NUM}",
-    "PresupuestoProveedor": "PREP{EJE}{SERIE}{NUM}",
-}
-
+from . import engine, hooks
+from .doctypes import DocType
+from .models import Model
 
 MAX_NUMBER = 2**31 - 1  # the integer column `numero` of the sequence
 LONGNUMERO = "longnumero-must-be-between-1-and-10: La longitud del número debe estar entre 1 y 10"
 OUT_OF_NUMBERS = "La secuencia {patron} no tiene más números"
 
 
-def before_save(record: dict[str, Any]) -> None:
+@hooks.before_save("secuenciadocumentos")
+def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """SecuenciaDocumento::test(): the start is at least 1, the next number not before it, and
     a padded number between 1 and 10 digits."""
-    from . import engine
-
     if not record.get("inicio") or record["inicio"] < 1:
         record["inicio"] = 1
     if record["inicio"] > (record.get("numero") or 0):
@@ -62,8 +49,6 @@ def code(pattern: str, header: dict[str, Any], number: int, length: int) -> str:
 
 
 def _documents(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> list[dict[str, Any]]:
-    from . import engine
-
     return engine.collection(tenant.store, engine.model(doc.header)).find(
         codserie=header.get("codserie"), codejercicio=header.get("codejercicio"), idempresa=header.get("idempresa")
     )
@@ -71,8 +56,6 @@ def _documents(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> list[dic
 
 def sequence(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> dict[str, Any]:
     """getSequence(): this exercise's row, else one for all exercises, else a new row."""
-    from . import engine
-
     model = engine.model("secuenciadocumentos")
     rows = [
         r
@@ -95,7 +78,7 @@ def sequence(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> dict[str, 
             "codserie": header.get("codserie"),
             "idempresa": header.get("idempresa"),
             "tipodoc": doc.name,
-            "patron": PATTERNS.get(doc.name, doc.name[:3].upper() + "{EJE}{SERIE}{NUM}"),
+            "patron": doc.code_pattern,
             "usarhuecos": doc.name == "FacturaCliente",
             "numero": max(taken, default=0) + 1,
         },
@@ -104,8 +87,6 @@ def sequence(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> dict[str, 
 
 def assign(tenant: Tenant, doc: DocType, header: dict[str, Any]) -> None:
     """Set `numero` and `codigo` of a new document and move its sequence on."""
-    from . import engine
-
     row = sequence(tenant, doc, header)
     number = max(int(row.get("numero") or 1), int(row.get("inicio") or 1))
     length = int(row.get("longnumero") or 6)

@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from ...tenants import Tenant
+from . import engine
 
 
 def group(tenant: Tenant, name: str) -> dict[str, Any]:
-    from . import engine
-
     row = engine.load(tenant.store, engine.model("settings"), name)
     try:
         properties = json.loads((row or {}).get("properties") or "{}")

@@ -21,6 +21,7 @@ from typing import Any
 
 from ...domain.money import to_decimal
 from ...tenants import Tenant
+from . import engine, hooks, settings
 from .models import Model, format_datetime
 
 NOT_ENOUGH = "not-enough-stock: No hay suficiente stock de {reference}"
@@ -67,8 +68,6 @@ def move_line(
 ) -> None:
     """Undo what `previous` moved and apply what `line` moves, in the document's warehouse.
     Raises SaveError when a sale would leave the warehouse below zero."""
-    from . import engine
-
     current = line or previous
     if current is None or not current.get("referencia"):
         return
@@ -113,17 +112,14 @@ def move_line(
 
 
 def find(tenant: Tenant, codalmacen: Any, referencia: Any) -> dict[str, Any] | None:
-    from . import engine
-
     rows = engine.collection(tenant.store, engine.model("stocks")).find(referencia=referencia, codalmacen=codalmacen)
     return rows[0] if rows else None
 
 
 # -- the stock row's own rules --------------------------------------------------------------------
+@hooks.before_save("stocks")
 def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """Stock::test(): three decimals, `disponible` = what is not reserved, the product from the reference."""
-    from . import engine
-
     for name in ("cantidad", "reservada", "pterecibir"):
         record[name] = _n(_d(record.get(name)))
     record["disponible"] = _n(max(Decimal(0), _d(record["cantidad"]) - _d(record["reservada"])))
@@ -133,10 +129,10 @@ def before_save(tenant: Tenant, m: Model, record: dict[str, Any], previous: dict
             record["idproducto"] = variants[0].get("idproducto")
 
 
-def after_save(tenant: Tenant, record: dict[str, Any]) -> None:
+@hooks.after_insert("stocks")
+@hooks.after_delete("stocks")
+def after_save(tenant: Tenant, m: Model, record: dict[str, Any]) -> None:
     """Stock::updateProductStock(): the product's and the variant's `stockfis`, by SQL in the core."""
-    from . import engine
-
     stocks = engine.collection(tenant.store, engine.model("stocks")).find(idproducto=record.get("idproducto"))
     products = engine.collection(tenant.store, engine.model("productos"))
     product = products.get(record.get("idproducto"))
@@ -150,10 +146,14 @@ def after_save(tenant: Tenant, record: dict[str, Any]) -> None:
         variants.replace({**variant, "stockfis": _n(sum((_d(s.get("cantidad")) for s in own), Decimal(0)))})
 
 
-def variant_inserted(tenant: Tenant, variant: dict[str, Any]) -> None:
-    """Variante::saveInsert(): a new variant's stock is counted in the default warehouse."""
-    from . import engine, settings
+@hooks.after_update("stocks")
+def _after_update(tenant: Tenant, m: Model, previous: dict[str, Any], record: dict[str, Any]) -> None:
+    after_save(tenant, m, record)
 
+
+@hooks.after_insert("variantes")
+def variant_inserted(tenant: Tenant, m: Model, variant: dict[str, Any]) -> None:
+    """Variante::saveInsert(): a new variant's stock is counted in the default warehouse."""
     if _d(variant.get("stockfis")) == 0:
         return
     engine.insert(
@@ -170,8 +170,6 @@ def variant_inserted(tenant: Tenant, variant: dict[str, Any]) -> None:
 
 def product_without_stock(tenant: Tenant, record: dict[str, Any], previous: dict[str, Any] | None) -> None:
     """Producto::test(): a product without stock control has no stock, and sells without it."""
-    from . import engine
-
     if not record.get("nostock"):
         return
     if previous is not None and _d(previous.get("stockfis")) != 0:

@@ -10,7 +10,7 @@ import io
 import re
 from typing import Any
 
-from .documents import DocType
+from .doctypes import DocType
 
 MEDIA_TYPE = "application/vnd.ms-excel"
 LINE_COLUMNS = (

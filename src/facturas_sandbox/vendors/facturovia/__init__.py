@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.responses import Response
 
@@ -24,9 +24,9 @@ class Facturovia(Vendor):
     base_path = "/api"
     handlers = handlers
 
-    def new_credentials(self, *, demo: bool) -> dict[str, Any]:
-        if demo:
-            return {"read_write": DEMO_READ_WRITE, "read_only": DEMO_READ_ONLY}
+    demo_credentials: ClassVar[dict[str, str]] = {"read_write": DEMO_READ_WRITE, "read_only": DEMO_READ_ONLY}
+
+    def fresh_credentials(self) -> dict[str, Any]:
         return {"read_write": new_secret("fv_live_"), "read_only": new_secret("fv_live_")}
 
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
