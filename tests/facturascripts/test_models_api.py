@@ -59,6 +59,19 @@ def test_create_with_form_auto_code_contact_and_null(client):
     assert "x-sandbox-warning" not in r.headers
 
 
+def test_auto_code_follows_the_largest_code_made_of_digits(client):
+    """newCode: MAX over the codes that are numbers, plus one; letters and non-ASCII digits do
+    not count, and the largest code deleted is handed out again."""
+    for code in ("0500", "ABC", "٩٩٩", "99x"):
+        r = client.post(f"{BASE}/clientes", headers=FULL, data={"codcliente": code, "nombre": code, "cifnif": "B1"})
+        assert r.status_code == 200, r.text
+    new = client.post(f"{BASE}/clientes", headers=FULL, data={"nombre": "Siguiente", "cifnif": "B2"}).json()
+    assert new["data"]["codcliente"] == "501"
+    assert client.delete(f"{BASE}/clientes/501", headers=FULL).status_code == 200
+    again = client.post(f"{BASE}/clientes", headers=FULL, data={"nombre": "Otra vez", "cifnif": "B3"}).json()
+    assert again["data"]["codcliente"] == "501"
+
+
 def test_create_duplicate_missing_data_and_save_error(client):
     r = client.post(f"{BASE}/clientes", headers=FULL, data={"codcliente": "1", "nombre": "x", "cifnif": "B1"})
     assert r.status_code == 400

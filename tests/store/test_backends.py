@@ -41,6 +41,7 @@ def test_int_and_str_keys_are_different_keys(backend: Backend) -> None:
     assert rows.get("1")["codigo"] == "text key"
     assert rows.get(2) is None and rows.get("x") is None
     assert rows.find(idfactura=1) == [{"idfactura": 1, "codigo": "FAC1"}]
+    assert rows.all_keys() == [1, "1"]  # each key as it was stored, a number or text
     with pytest.raises(ValueError):
         rows.insert({"codigo": "no key"})
 
@@ -54,6 +55,7 @@ def test_replace_overwrites_in_place_and_insertion_order_holds(backend: Backend)
     things.delete("c")
     things.insert({"id": "c", "v": 3})  # deleted and inserted again: last
     assert [(d["id"], d["v"]) for d in things.all()] == [("a", 1), ("b", 0), ("d", 2), ("c", 3)]
+    assert things.all_keys() == ["a", "b", "d", "c"]
 
 
 def test_update_refuses_a_missing_document_or_a_key_change(backend: Backend) -> None:

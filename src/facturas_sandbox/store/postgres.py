@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import logging
 import re
 import threading
@@ -517,6 +518,10 @@ def _docs(cur: psycopg.Cursor) -> list[Document]:
     return [q.decode(row[0]) for row in cur.fetchall()]
 
 
+def _keys(cur: psycopg.Cursor) -> list[Any]:
+    return [json.loads(row[0]) for row in cur.fetchall()]
+
+
 def _raw(cur: psycopg.Cursor) -> str | None:
     row = cur.fetchone()
     return None if row is None else str(row[0])
@@ -571,6 +576,9 @@ class PgCollection:
 
     def all(self) -> list[Document]:
         return self._store.read(f"SELECT raw {self._from} ORDER BY seq", (self._store.tenant_id,), _docs)
+
+    def all_keys(self) -> list[Any]:
+        return self._store.read(f"SELECT key::text {self._from} ORDER BY seq", (self._store.tenant_id,), _keys)
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self.all())

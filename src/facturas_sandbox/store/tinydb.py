@@ -64,6 +64,9 @@ class TinyCollection(TinyQueryMixin):
     def all(self) -> list[Document]:
         return [clone(doc) for doc in self._raw.values()]
 
+    def all_keys(self) -> list[Any]:
+        return [doc.get(self.key) for doc in self._raw.values()]
+
     def __iter__(self) -> Iterator[Document]:
         return iter(self.all())
 

@@ -99,6 +99,15 @@ class Overlay:
         out.extend(local.values())
         return out
 
+    def all_keys(self) -> list[Any]:
+        """In `all()`'s order: the shared rows (a tenant's own version in their place), then the
+        tenant's own."""
+        local = self._local.all_keys()
+        present = set(local)
+        removed = self._removed_keys()
+        shared = [key for key in self._base.rows if key in present or key not in removed]
+        return shared + [key for key in local if key not in self._base.rows]
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.all())
 
@@ -128,13 +137,19 @@ class Overlay:
         with self._store.transaction():
             if self.get(key) is not None:
                 raise Conflict(f"{self.name}: duplicate {self.key} {key!r}")
-            self._removed.delete(key)
+            self._restore(key)
             return self._local.insert(doc)
 
     def replace(self, doc: Mapping[str, Any]) -> dict[str, Any]:
         with self._store.transaction():
-            self._removed.delete(doc.get(self.key))
+            self._restore(doc.get(self.key))
             return self._local.replace(doc)
+
+    def _restore(self, key: Any) -> None:
+        """A shared row written again is no longer deleted; only a shared key can have been
+        (a tenant's own keys skip the statement, a seed writes hundreds of them)."""
+        if key in self._base.rows:
+            self._removed.delete(key)
 
     def update(self, key: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
         with self._store.transaction():
