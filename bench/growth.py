@@ -15,6 +15,7 @@ a contact each), and `GET /clientes?filter[cifnif]=…` (one match, the page and
 from __future__ import annotations
 
 import argparse
+import time
 from typing import Any
 
 from common import STORES, WrkResult, api_call, median, sandbox, store_server, wrk
@@ -71,7 +72,8 @@ def run(
         "sizes": {},
     }
     with store_server(store, in_memory) as (data_dir, extra):
-        _facturovia(out, data_dir, extra, rounds, seconds, post_requests, sizes)
+        if sizes:
+            _facturovia(out, data_dir, extra, rounds, seconds, post_requests, sizes)
         if fs_sizes:
             out["facturascripts"] = fs_run(data_dir, extra, rounds, seconds, fs_sizes)
     return out
@@ -141,20 +143,23 @@ def _summary(runs: list[WrkResult]) -> dict[str, Any]:
 def fs_run(
     data_dir: Any, extra: list[str], rounds: int, seconds: float, sizes: tuple[int, ...]
 ) -> dict[str, dict[str, Any]]:
-    """FacturaScripts' filtered list at each size, on the same store (a fresh data directory)."""
+    """FacturaScripts' filtered list at each size, on the same store (a fresh data directory).
+
+    Every tenant is filled first, then the sizes are measured in turn within each round, so
+    that each size sees the same process (its heap, its caches) and the same machine load:
+    measured one size after the other, the largest ran last, on a process that had just taken
+    10,000 POSTs, and the ratio measured that as much as the tenant's size."""
     out: dict[str, dict[str, Any]] = {}
     with sandbox(api="facturascripts", data_dir=data_dir, extra=extra) as sbx:
         port = sbx.port
+        targets: dict[int, tuple[str, str, str, str]] = {}  # size: tenant id, admin token, token, url
         for size in sizes:
             status, tenant = api_call(port, "POST", "/_sandbox/tenants", {"name": f"fs-growth-{size}"}, key=None)
             assert status == 201, (status, tenant)
             token = tenant["credentials"]["facturascripts"]["token"]
-
-            def call(path: str, token: str = token) -> tuple[int, Any]:
-                return api_call(port, "GET", f"{FS_BASE}{path}", key=token, auth_header="Token")
-
             missing = size - _total(port, token)
             if missing > 0:
+                started = time.monotonic()
                 wrk(
                     f"http://127.0.0.1:{port}{FS_BASE}/clientes",
                     method="POST",
@@ -166,18 +171,31 @@ def fs_run(
                     max_requests=missing,
                     ref_prefix="FILL",
                 )
+                print(f"  filled {missing} customers in {time.monotonic() - started:.0f} s", flush=True)
             held = _total(port, token)
-            probe = call("/clientes?limit=1&offset=" + str(held // 2))[1][0]
-            url = f"http://127.0.0.1:{port}{FS_BASE}/clientes?filter[cifnif]={probe['cifnif']}"
-            status, found = call(f"/clientes?filter[cifnif]={probe['cifnif']}")
+            probe = _get(port, token, f"/clientes?limit=1&offset={held // 2}")[1][0]
+            status, found = _get(port, token, f"/clientes?filter[cifnif]={probe['cifnif']}")
             assert status == 200 and [c["codcliente"] for c in found] == [probe["codcliente"]], found
+            url = f"http://127.0.0.1:{port}{FS_BASE}/clientes?filter[cifnif]={probe['cifnif']}"
             wrk(url, key=token, auth_header="Token", seconds=1)  # warm
-            runs = [wrk(url, key=token, auth_header="Token", seconds=seconds) for _ in range(rounds)]
-            out[str(size)] = {"list": _summary(runs), "held": held}
+            targets[size] = (tenant["id"], tenant["admin_token"], token, url)
+            out[str(size)] = {"held": held}
+        runs: dict[int, list[WrkResult]] = {size: [] for size in sizes}
+        for _ in range(rounds):
+            for size in sizes:
+                _, _, token, url = targets[size]
+                runs[size].append(wrk(url, key=token, auth_header="Token", seconds=seconds))
+        for size in sizes:
+            out[str(size)]["list"] = _summary(runs[size])
             cost = out[str(size)]["list"]["cost_ms"]
-            print(f"  {size:>6} customers (held {held}): list {cost:.3f} ms/req", flush=True)
-            api_call(port, "DELETE", f"/_sandbox/tenants/{tenant['id']}", key=tenant["admin_token"])
+            print(f"  {size:>6} customers (held {out[str(size)]['held']}): list {cost:.3f} ms/req", flush=True)
+            tenant_id, admin_token, _, _ = targets[size]
+            api_call(port, "DELETE", f"/_sandbox/tenants/{tenant_id}", key=admin_token)
     return out
+
+
+def _get(port: int, token: str, path: str) -> tuple[int, Any]:
+    return api_call(port, "GET", f"{FS_BASE}{path}", key=token, auth_header="Token")
 
 
 def _total(port: int, token: str) -> int:
@@ -194,10 +212,21 @@ def _total(port: int, token: str) -> int:
 
 def table(result: dict[str, Any]) -> str:
     sizes = list(result["sizes"])
-    first, last = result["sizes"][sizes[0]], result["sizes"][sizes[-1]]
     lines = [
         f"Growth ({result['storage']}): cost per request = 1 / throughput (wrk -t1 -c32, median over rounds); "
         f"POST capped at {result['post_requests']} requests a round, deleted after",
+    ]
+    if sizes:
+        lines += _facturovia_table(result, sizes)
+    fs = result.get("facturascripts")
+    if fs:
+        lines += _facturascripts_table(fs)
+    return "\n".join(lines)
+
+
+def _facturovia_table(result: dict[str, Any], sizes: list[str]) -> list[str]:
+    first, last = result["sizes"][sizes[0]], result["sizes"][sizes[-1]]
+    lines = [
         "",
         "| operation | "
         + " | ".join(f"{int(s):,} invoices" for s in sizes)
@@ -215,23 +244,24 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {label} | " + " | ".join(cells) + f" | {ratio:.2f}x |" + (f" errors {errors}" if errors else "")
         )
-    fs = result.get("facturascripts")
-    if fs:
-        fs_sizes = list(fs)
-        ratio = fs[fs_sizes[-1]]["list"]["cost_ms"] / fs[fs_sizes[0]]["list"]["cost_ms"]
-        errors = sum(fs[s]["list"]["errors"] for s in fs_sizes)
-        lines += [
-            "",
-            "| FacturaScripts | "
-            + " | ".join(f"{int(s):,} customers" for s in fs_sizes)
-            + f" | {int(fs_sizes[-1]):,}/{int(fs_sizes[0]):,} |",
-            "|---|" + "---:|" * (len(fs_sizes) + 1),
-            "| GET /clientes?filter[cifnif]= | "
-            + " | ".join(f"{fs[s]['list']['cost_ms']:.3f} ms" for s in fs_sizes)
-            + f" | {ratio:.2f}x |"
-            + (f" errors {errors}" if errors else ""),
-        ]
-    return "\n".join(lines)
+    return lines
+
+
+def _facturascripts_table(fs: dict[str, Any]) -> list[str]:
+    sizes = list(fs)
+    ratio = fs[sizes[-1]]["list"]["cost_ms"] / fs[sizes[0]]["list"]["cost_ms"]
+    errors = sum(fs[s]["list"]["errors"] for s in sizes)
+    return [
+        "",
+        "| FacturaScripts (sizes measured in turn each round) | "
+        + " | ".join(f"{int(s):,} customers" for s in sizes)
+        + f" | {int(sizes[-1]):,}/{int(sizes[0]):,} |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+        "| GET /clientes?filter[cifnif]= | "
+        + " | ".join(f"{fs[s]['list']['cost_ms']:.3f} ms" for s in sizes)
+        + f" | {ratio:.2f}x |"
+        + (f" errors {errors}" if errors else ""),
+    ]
 
 
 def main() -> None:
@@ -241,7 +271,7 @@ def main() -> None:
     parser.add_argument("--post-requests", type=int, default=500)
     parser.add_argument("--in-memory", action="store_true")
     parser.add_argument("--store", choices=STORES[:2], default="tinydb")
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="none: FacturaScripts only")
     parser.add_argument("--fs-sizes", type=int, nargs="*", default=list(FS_SIZES))
     args = parser.parse_args()
     result = run(

@@ -9,16 +9,14 @@ from facturas_sandbox.store import open_backend
 from facturas_sandbox.vendors.facturascripts import engine
 
 
-def test_all_keys_are_the_keys_of_all_in_the_same_order(tmp_path: Path) -> None:
+def test_the_largest_numeral_key_counts_the_rows_the_tenant_sees(tmp_path: Path) -> None:
     store = open_backend(tmp_path).tenant("t1")
-    series = engine.collection(store, engine.model("series"))
-    shared = series.all_keys()
-    assert shared == [doc["codserie"] for doc in series.all()] and len(shared) >= 2
-    first, second = shared[0], shared[1]
+    diarios = engine.collection(store, engine.model("diarios"))  # shared rows with keys 1, 2, ...
+    shared = [doc["iddiario"] for doc in diarios.all()]
+    assert diarios.largest_numeral_key() == max(shared)
     with store.transaction():
-        series.update(second, {"descripcion": "Editada"})  # the tenant's version, in its place
-        series.delete(first)  # a shared row deleted
-        series.insert({**series.get(second), "codserie": "Z9"})  # the tenant's own, last
-    assert series.all_keys() == [doc["codserie"] for doc in series.all()]
-    assert series.all_keys() == [*shared[1:], "Z9"]
-    assert series.get(second)["descripcion"] == "Editada"
+        diarios.delete(max(shared))  # a shared row the tenant deleted no longer counts
+    assert diarios.largest_numeral_key() == max(shared[:-1])
+    with store.transaction():
+        diarios.insert({**diarios.get(shared[0]), "iddiario": 900})  # the tenant's own
+    assert diarios.largest_numeral_key() == 900

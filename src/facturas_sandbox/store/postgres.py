@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import re
 import threading
@@ -50,7 +49,7 @@ from . import pg_sql as q
 from .base import Conflict, Document, StoreError, TenantDropped
 from .files import check_name, parents, valid_name
 from .pg_schema import check_schema_name, lock_key, migrate
-from .query import Field, Page, Query
+from .query import NUMERAL_KEY_DIGITS, Field, Page, Query
 
 log = logging.getLogger(__name__)
 
@@ -518,10 +517,6 @@ def _docs(cur: psycopg.Cursor) -> list[Document]:
     return [q.decode(row[0]) for row in cur.fetchall()]
 
 
-def _keys(cur: psycopg.Cursor) -> list[Any]:
-    return [json.loads(row[0]) for row in cur.fetchall()]
-
-
 def _raw(cur: psycopg.Cursor) -> str | None:
     row = cur.fetchone()
     return None if row is None else str(row[0])
@@ -577,8 +572,14 @@ class PgCollection:
     def all(self) -> list[Document]:
         return self._store.read(f"SELECT raw {self._from} ORDER BY seq", (self._store.tenant_id,), _docs)
 
-    def all_keys(self) -> list[Any]:
-        return self._store.read(f"SELECT key::text {self._from} ORDER BY seq", (self._store.tenant_id,), _keys)
+    def largest_numeral_key(self) -> int | None:
+        # `#>>` is a key's text: a string's own, a number's JSON (so 1.0 and -1 do not match);
+        # [0-9] is ASCII alone, as in `store.query.largest_numeral`.
+        text = "(key #>> '{}')"
+        digits = f"'^[0-9]{{1,{NUMERAL_KEY_DIGITS}}}$'"
+        sql = f"SELECT max({text}::numeric) {self._from} AND {text} ~ {digits}"
+        found = self._store.read(sql, (self._store.tenant_id,), scalar)
+        return None if found is None else int(found)
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self.all())

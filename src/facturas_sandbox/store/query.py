@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -429,6 +429,25 @@ def run(docs: list[Document], query: Query) -> Page:
     total = len(found) if query.count else None
     end = None if query.limit is None else query.offset + query.limit
     return Page(found[query.offset : end], total)
+
+
+# A key counts as a numeral with at most this many digits (MySQL's CAST AS UNSIGNED tops out at
+# 20); a longer one would make a code no column holds, and Python's int of a string is capped.
+NUMERAL_KEY_DIGITS = 20
+
+
+def largest_numeral(keys: Iterable[Any]) -> int | None:
+    """`Collection.largest_numeral_key` over some keys: the largest whose text (a string's own,
+    a number's JSON) is 1 to NUMERAL_KEY_DIGITS ASCII digits; None if none is."""
+    best: int | None = None
+    for key in keys:
+        if isinstance(key, bool) or not isinstance(key, (str, int)):
+            continue  # a boolean's JSON is true/false, a float's has a point or an exponent
+        text = key if isinstance(key, str) else str(key) if key >= 0 else ""
+        if 0 < len(text) <= NUMERAL_KEY_DIGITS and text.isascii() and text.isdigit():
+            number = int(text)
+            best = number if best is None or number > best else best
+    return best
 
 
 def equality_terms(where: Filter | None) -> list[Compare]:

@@ -19,6 +19,7 @@ from typing import Any
 from tinydb import TinyDB
 
 from .base import Conflict, Document, StoreError, TenantDropped
+from .query import largest_numeral
 from .tinydb_query import TinyFilesMixin, TinyQueryMixin
 from .wal import Op, WalStorage
 
@@ -64,8 +65,8 @@ class TinyCollection(TinyQueryMixin):
     def all(self) -> list[Document]:
         return [clone(doc) for doc in self._raw.values()]
 
-    def all_keys(self) -> list[Any]:
-        return [doc.get(self.key) for doc in self._raw.values()]
+    def largest_numeral_key(self) -> int | None:
+        return largest_numeral(self._by_key)
 
     def __iter__(self) -> Iterator[Document]:
         return iter(self.all())

@@ -99,14 +99,11 @@ class Overlay:
         out.extend(local.values())
         return out
 
-    def all_keys(self) -> list[Any]:
-        """In `all()`'s order: the shared rows (a tenant's own version in their place), then the
-        tenant's own."""
-        local = self._local.all_keys()
-        present = set(local)
+    def largest_numeral_key(self) -> int | None:
         removed = self._removed_keys()
-        shared = [key for key in self._base.rows if key in present or key not in removed]
-        return shared + [key for key in local if key not in self._base.rows]
+        shared = store_query.largest_numeral(key for key in self._base.rows if key not in removed)
+        local = self._local.largest_numeral_key()
+        return max((n for n in (shared, local) if n is not None), default=None)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.all())
