@@ -306,7 +306,7 @@ def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on
                 [(str(doc["id"]), *pg_sql.encode(doc, "things")[:3]) for doc in docs],
             )
     backend = PostgresBackend(postgres_url, schema=fresh_schema)
-    assert _version(postgres_url, fresh_schema) == 3
+    assert _version(postgres_url, fresh_schema) == pg_schema.SCHEMA_VERSION
     coll = backend.tenant("t1").collection("things")
     lower = Query(order=(Order(Field("s", Kind.LOWER)),), limit=20, offset=1990)
     assert coll.query(lower) == run(coll.all(), lower)
@@ -324,6 +324,31 @@ def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on
     assert [d["id"] for d in page.documents] == [1999, 1998, 1997]
     coll.insert({"id": "x", "s": "Éire"})  # a row written now carries its texts too
     assert coll.query(Query(where=Compare(Field("s", Kind.LOWER), "=", "éire"))).documents == [{"id": "x", "s": "Éire"}]
+    backend.close()
+
+
+def test_version_4_answers_the_largest_numeral_key_from_an_index(postgres_url: str, fresh_schema: str) -> None:
+    from facturas_sandbox.store import pg_sql
+
+    keys = [f"{n:04d}" for n in range(1, 3001)] + ["ABC", "99999x", "-7", "1e9"]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        pg_schema.migrate(conn, fresh_schema, target=3)  # a store written by the previous version
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {fresh_schema}.documents (tenant_id, collection, key, raw, body, folded) "
+                "VALUES ('t1', 'codes', %s::jsonb, %s, %s::jsonb, %s::jsonb)",
+                [(pg_sql.json_param(key), *pg_sql.encode({"code": key}, "codes")[:3]) for key in keys],
+            )
+    backend = PostgresBackend(postgres_url, schema=fresh_schema)
+    assert _version(postgres_url, fresh_schema) == pg_schema.SCHEMA_VERSION
+    assert backend.tenant("t1").collection("codes", key="code").largest_numeral_key() == 3000
+    assert backend.tenant("t2").collection("codes", key="code").largest_numeral_key() is None
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+        plan = "\n".join(r[0] for r in conn.execute(
+            f"EXPLAIN SELECT max({pg_schema.NUMERAL_KEY}) FROM {fresh_schema}.documents "
+            "WHERE tenant_id = 't1' AND collection = 'codes'"))  # fmt: skip
+    assert "documents_by_numeral_key" in plan and "Seq Scan" not in plan, plan
     backend.close()
 
 

@@ -22,7 +22,7 @@ import psycopg
 
 from .base import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -224,8 +224,20 @@ def _v3(conn: psycopg.Connection, schema: str) -> None:
                 )
 
 
+# -- version 4 ------------------------------------------------------------------------------------
+# FacturaScripts' next code is the largest key written in digits alone (`largest_numeral_key`):
+# an index on that reading answers MAX from its last entry, where a scan read every row of
+# the collection on each POST (40 ms at 10,000 customers). The query spells this expression;
+# its 20 digits are store.query.NUMERAL_KEY_DIGITS.
+NUMERAL_KEY = "(CASE WHEN (key #>> '{}') ~ '^[0-9]{1,20}$' THEN (key #>> '{}')::numeric END)"
+
+
+def _v4(conn: psycopg.Connection, schema: str) -> None:
+    conn.execute(f"CREATE INDEX documents_by_numeral_key ON {schema}.documents (tenant_id, collection, {NUMERAL_KEY})")
+
+
 # MIGRATIONS[n] brings a store from version n - 1 to n (version 0: nothing there yet).
-MIGRATIONS: dict[int, Callable[[psycopg.Connection, str], None]] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[psycopg.Connection, str], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 class SchemaTooNew(StoreError):

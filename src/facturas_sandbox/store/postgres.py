@@ -48,8 +48,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from . import pg_sql as q
 from .base import Conflict, Document, StoreError, TenantDropped
 from .files import check_name, parents, valid_name
-from .pg_schema import check_schema_name, lock_key, migrate
-from .query import NUMERAL_KEY_DIGITS, Field, Page, Query
+from .pg_schema import NUMERAL_KEY, check_schema_name, lock_key, migrate
+from .query import Field, Page, Query
 
 log = logging.getLogger(__name__)
 
@@ -573,11 +573,9 @@ class PgCollection:
         return self._store.read(f"SELECT raw {self._from} ORDER BY seq", (self._store.tenant_id,), _docs)
 
     def largest_numeral_key(self) -> int | None:
-        # `#>>` is a key's text: a string's own, a number's JSON (so 1.0 and -1 do not match);
-        # [0-9] is ASCII alone, as in `store.query.largest_numeral`.
-        text = "(key #>> '{}')"
-        digits = f"'^[0-9]{{1,{NUMERAL_KEY_DIGITS}}}$'"
-        sql = f"SELECT max({text}::numeric) {self._from} AND {text} ~ {digits}"
+        # The reading of version 4's index (`#>>` is a string's own text, a number's JSON, so
+        # 1.0 and -1 do not match), so MAX reads that index's last entry.
+        sql = f"SELECT max({NUMERAL_KEY}) {self._from}"
         found = self._store.read(sql, (self._store.tenant_id,), scalar)
         return None if found is None else int(found)
 
