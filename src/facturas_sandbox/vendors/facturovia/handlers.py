@@ -105,13 +105,9 @@ def _quote_json(quote: dict[str, Any]) -> dict[str, Any]:
 
 
 def _header_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """The fields invoices and quotes take alike, with their defaults."""
-    return {
-        "currency": body.get("currency", "EUR"),
-        "exchange_rate": body.get("exchange_rate", 1),
-        "external_reference": body.get("external_reference"),
-        "notes": body.get("notes"),
-    }
+    """The fields invoices and quotes take alike, those the body gives (the rest take the
+    documents' defaults)."""
+    return {k: body[k] for k in docs.HEADER_FIELDS if k in body}
 
 
 def _location(invoice_id: str) -> dict[str, str]:
