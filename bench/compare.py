@@ -7,6 +7,8 @@ from typing import Any
 
 from common import ROOT, WrkResult, api_call, median, prism, sandbox, store_server, wrk
 
+from facturas_sandbox.contracts import load_contract
+
 OPS = ("get", "list", "post")
 LABELS = {
     "get": "GET /invoices/{id}",
@@ -17,30 +19,10 @@ LIST_REF = "ORDER-2852"  # a fixture invoice of the demo tenant
 
 
 def post_body(client_id: str) -> dict[str, Any]:
-    # The contract's example, with a unique external_reference per request (wrk.lua).
-    return {
-        "external_reference": "__REF__",
-        "client_id": client_id,
-        "invoice_date": "2026-11-21",
-        "currency": "EUR",
-        "exchange_rate": 1,
-        "items": [
-            {
-                "description": "Filtro aceite REF-001",
-                "quantity": 1,
-                "unit_price": 15.99,
-                "vat_rate": 21,
-                "discount_percent": 0,
-            },
-            {
-                "description": "Correa distribución REF-045",
-                "quantity": 2,
-                "unit_price": 89.50,
-                "vat_rate": 21,
-                "discount_percent": 0,
-            },
-        ],
-    }
+    """The contract's example of createInvoice, with a unique external_reference per request (wrk.lua)."""
+    operation = load_contract("facturovia")["paths"]["/invoices"]["post"]
+    example = operation["requestBody"]["content"]["application/json"]["example"]
+    return {**example, "external_reference": "__REF__", "client_id": client_id}
 
 
 def targets(port: int, prefix: str) -> dict[str, tuple[str, str, dict[str, Any] | None]]:

@@ -19,7 +19,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -214,18 +214,31 @@ class Journal:
         """Newest first."""
         with self._lock:
             snapshot = list(reversed(self._entries))
-        out = []
-        for entry in snapshot:
-            if api is not None and entry.api != api:
-                continue
-            if status is not None and entry.status != status:
-                continue
-            if conforms is not None and entry.conforms != conforms:
-                continue
-            out.append(entry)
-            if len(out) >= limit:
-                break
-        return out
+        return first_matching(snapshot, limit, api=api, status=status, conforms=conforms)
+
+
+def first_matching(
+    entries: Iterable[JournalEntry],
+    limit: int,
+    *,
+    api: str | None = None,
+    status: int | None = None,
+    conforms: bool | None = None,
+) -> list[JournalEntry]:
+    """Up to `limit` of the entries that pass every filter given (None: any), in their order.
+    `conforms` is tested last and only as far as needed: it validates the exchange."""
+    out = []
+    for entry in entries:
+        if api is not None and entry.api != api:
+            continue
+        if status is not None and entry.status != status:
+            continue
+        if conforms is not None and entry.conforms != conforms:
+            continue
+        out.append(entry)
+        if len(out) >= limit:
+            break
+    return out
 
 
 class Journals:

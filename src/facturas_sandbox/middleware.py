@@ -50,37 +50,35 @@ class DroppedConnection(Exception):
     """Raised after part of a response was sent: the server closes the connection mid-answer."""
 
 
-class _Exchange:
-    """What the journal needs of one request, gathered while it passes through.
+class _KeptBody:
+    """A body as the chunks that passed, kept while it stays within BODY_KEEP bytes (most
+    bodies are one chunk, which `b"".join` returns without a copy)."""
 
-    Bodies are kept as the chunks that passed (most bodies are one chunk, which `body()`
-    returns without a copy)."""
+    __slots__ = ("chunks", "complete", "size")
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.complete = True
+
+    def add(self, chunk: bytes) -> None:
+        if self.size + len(chunk) <= BODY_KEEP:
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+        else:
+            self.complete = False
+
+
+class _Exchange:
+    """What the journal needs of one request, gathered while it passes through."""
 
     def __init__(self, scope: Scope) -> None:
         self.started = time.perf_counter()
-        self.request_chunks: list[bytes] = []
-        self.request_size = 0
-        self.request_complete = True
+        self.request = _KeptBody()
         self.status = 0
         self.response_headers: list[tuple[str, str]] = []
-        self.response_chunks: list[bytes] = []
-        self.response_size = 0
-        self.response_complete = True
+        self.response = _KeptBody()
         self.scope = scope
-
-    def add_request(self, chunk: bytes) -> None:
-        if self.request_size + len(chunk) <= BODY_KEEP:
-            self.request_chunks.append(chunk)
-            self.request_size += len(chunk)
-        else:
-            self.request_complete = False
-
-    def add_response(self, chunk: bytes) -> None:
-        if self.response_size + len(chunk) <= BODY_KEEP:
-            self.response_chunks.append(chunk)
-            self.response_size += len(chunk)
-        else:
-            self.response_complete = False
 
 
 def _tenant_of(scope: Scope) -> str | None:
@@ -153,9 +151,9 @@ class SandboxMiddleware:
         query = scope.get("query_string", b"").decode("latin-1")
         request_type = next((v for k, v in raw_headers if k == "content-type"), "")
         response_type = next((v for k, v in exchange.response_headers if k.lower() == "content-type"), "")
-        request_body, response_body = b"".join(exchange.request_chunks), b"".join(exchange.response_chunks)
+        request_body, response_body = b"".join(exchange.request.chunks), b"".join(exchange.response.chunks)
         recorded = None
-        if exchange.request_complete and exchange.response_complete:
+        if exchange.request.complete and exchange.response.complete:
             recorded = (
                 RecordedRequest(scope["method"], scope["path"], query, tuple(raw_headers), request_body),
                 RecordedResponse(exchange.status, tuple(exchange.response_headers), response_body),
@@ -285,7 +283,7 @@ def _limited(receive: Receive, limit: int, timeout: float, exchange: _Exchange |
             if seen > limit:
                 raise BodyTooLarge(limit)
             if exchange is not None:
-                exchange.add_request(chunk)
+                exchange.request.add(chunk)
         return message
 
     return wrapped
@@ -308,7 +306,7 @@ def _decorate(
                 exchange.status = message["status"]
                 exchange.response_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]]
         elif message["type"] == "http.response.body" and exchange is not None:
-            exchange.add_response(message.get("body", b""))
+            exchange.response.add(message.get("body", b""))
         await send(message)
 
     return wrapped

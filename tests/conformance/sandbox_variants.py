@@ -283,6 +283,20 @@ SCHEMA = {"response_schema_conformance"}
 # impossible dates such as "0000-00-00" (Connexion validates bodies as JSON Schema draft 4,
 # which has no `date` format), which the coverage phase finds and fails, intact or not.
 STATEFUL = ("examples", "fuzzing", "stateful")
+
+
+def _fv_rectificative_edited(name: str, edit: Callable[[dict[str, Any]], None]) -> Variant:
+    """Facturovia with each rectificative that `/correct` answers edited: the refund check must see it."""
+    return Variant(
+        name,
+        "facturovia",
+        ["createInvoice", "issueInvoice", "correctInvoice", "listInvoices"],
+        {"rectificative_refund"},
+        on("POST", r"/invoices/[^/]+/correct$", edit_2xx(edit)),
+        phases=STATEFUL,
+    )
+
+
 VARIANTS = [
     # Facturovia
     Variant(
@@ -338,22 +352,8 @@ VARIANTS = [
         max_examples=8,
         phases=STATEFUL,
     ),
-    Variant(
-        "fv-rectificative-not-negated",
-        "facturovia",
-        ["createInvoice", "issueInvoice", "correctInvoice", "listInvoices"],
-        {"rectificative_refund"},
-        on("POST", r"/invoices/[^/]+/correct$", edit_2xx(_positive_lines)),
-        phases=STATEFUL,
-    ),
-    Variant(
-        "fv-refund-exceeds-original",
-        "facturovia",
-        ["createInvoice", "issueInvoice", "correctInvoice", "listInvoices"],
-        {"rectificative_refund"},
-        on("POST", r"/invoices/[^/]+/correct$", edit_2xx(_double_refund)),
-        phases=STATEFUL,
-    ),
+    _fv_rectificative_edited("fv-rectificative-not-negated", _positive_lines),
+    _fv_rectificative_edited("fv-refund-exceeds-original", _double_refund),
     Variant(
         "fv-refunds-unbounded",
         "facturovia",

@@ -44,16 +44,24 @@ def _ban_this_address(base: str) -> None:
     assert httpx.get(base + FS + "/3/clientes", headers={"Token": "wrong"}).status_code == 429
 
 
-def _conform_fs(base: str, tenant: Any, *extra: str) -> int:
-    token = tenant.credentials["facturascripts"]["token"]
-    argv = ["conform", "facturascripts", "--url", base + FS, "--token", token, "--operation-id", "list_clientes"]
+# The API each run judges -> (its prefix, the tenant's credential it sends, the one operation).
+CONFORM_RUNS = {
+    "facturascripts": (FS, "token", "list_clientes"),
+    "facturovia": (FV, "read_write", "listInvoices"),
+}
+
+
+def _conform(api: str, base: str, tenant: Any, *extra: str) -> int:
+    prefix, credential, operation_id = CONFORM_RUNS[api]
+    token = tenant.credentials[api][credential]
+    argv = ["conform", api, "--url", base + prefix, "--token", token, "--operation-id", operation_id]
     return main([*argv, "--max-examples", "3", "--seed", "3", "--no-stateful", "--quiet", *extra])
 
 
 def test_a_banned_run_is_inconclusive_never_conforming(sandbox: Any, capsys: Any) -> None:
     base, tenant, _, _ = sandbox
     _ban_this_address(base)
-    assert _conform_fs(base, tenant) == 3
+    assert _conform("facturascripts", base, tenant) == 3
     captured = capsys.readouterr()
     assert "facturascripts: INCONCLUSIVE (" in captured.out and "CONFORMS" not in captured.out
     assert "responses were HTTP 429" in captured.out
@@ -64,7 +72,7 @@ def test_a_banned_run_is_inconclusive_never_conforming(sandbox: Any, capsys: Any
 def test_the_admin_token_exempts_the_run_and_restores_the_setting(sandbox: Any, capsys: Any) -> None:
     base, tenant, admin_token, _ = sandbox
     _ban_this_address(base)
-    assert _conform_fs(base, tenant, "--sandbox-admin-token", admin_token) == 0
+    assert _conform("facturascripts", base, tenant, "--sandbox-admin-token", admin_token) == 0
     assert "facturascripts: CONFORMS" in capsys.readouterr().out
     control = httpx.Client(base_url=base + "/_sandbox", headers={"Authorization": f"Bearer {admin_token}"})
     assert control.get(f"/tenants/{tenant.id}").json()["incident_ban"] is True
@@ -78,13 +86,13 @@ def test_the_operator_token_finds_the_tenant_by_its_credential(capsys: Any) -> N
         tenant, _ = app.sandbox.tenants.create(name="conform-429")
         with Served(app) as base:
             _ban_this_address(base)
-            assert _conform_fs(base, tenant, "--sandbox-admin-token", "operator-429") == 0
+            assert _conform("facturascripts", base, tenant, "--sandbox-admin-token", "operator-429") == 0
             assert app.sandbox.tenants.get(tenant.id).incident_ban is True
 
 
 def test_a_refused_admin_token_is_a_usage_error(sandbox: Any, capsys: Any) -> None:
     base, tenant, _, _ = sandbox
-    assert _conform_fs(base, tenant, "--sandbox-admin-token", "sbx_admin_wrong") == 2
+    assert _conform("facturascripts", base, tenant, "--sandbox-admin-token", "sbx_admin_wrong") == 2
     assert capsys.readouterr().err.strip().endswith("refused by the control plane (HTTP 401)")
 
 
@@ -115,16 +123,10 @@ class RateLimited:
         await send({"type": "http.response.body", "body": payload})
 
 
-def _conform_fv(base: str, tenant: Any, *extra: str) -> int:
-    token = tenant.credentials["facturovia"]["read_write"]
-    argv = ["conform", "facturovia", "--url", base + FV, "--token", token, "--operation-id", "listInvoices"]
-    return main([*argv, "--max-examples", "3", "--seed", "3", "--no-stateful", "--quiet", *extra])
-
-
 def test_a_rate_limiting_server_makes_the_run_inconclusive(sandbox: Any, capsys: Any) -> None:
     _, tenant, _, app = sandbox
     with Served(RateLimited(app, budget=10)) as limited:
-        assert _conform_fv(limited, tenant) == 3
+        assert _conform("facturovia", limited, tenant) == 3
     captured = capsys.readouterr()
     assert "facturovia: INCONCLUSIVE (" in captured.out and "CONFORMS" not in captured.out
     assert "--rate-limit" in captured.err  # not the sandbox: the warning names pacing
@@ -133,7 +135,7 @@ def test_a_rate_limiting_server_makes_the_run_inconclusive(sandbox: Any, capsys:
 def test_the_same_server_within_its_budget_conforms(sandbox: Any, capsys: Any) -> None:
     _, tenant, _, app = sandbox
     with Served(RateLimited(app, budget=100_000)) as limited:
-        assert _conform_fv(limited, tenant, "--rate-limit", "1000/s") == 0
+        assert _conform("facturovia", limited, tenant, "--rate-limit", "1000/s") == 0
     assert "facturovia: CONFORMS" in capsys.readouterr().out
 
 

@@ -31,6 +31,11 @@ def login(c, login=DEMO_LOGIN, password=DEMO_PASSWORD):
     return r.json()
 
 
+def send_xml(c, method, url, key, body):
+    """An XML body (Content-Type: application/xml) sent with the session's api_key."""
+    return c.request(method, url, params={"api_key": key}, content=body, headers={"Content-Type": "application/xml"})
+
+
 def test_session_same_key_until_destroyed_everywhere(client):
     first, second = login(client), login(client)
     key = first["api_key"]
@@ -149,8 +154,7 @@ def test_payments_partial_paid_and_overpayment(client):
     ).json()
     assert inv["total"] == 121 and inv["paid"] is False
     pay = f"{B}/accounts/{acc}/invoices/{inv['id']}/payments"
-    r = client.post(f"{pay}.xml", params={"api_key": key}, content=b"<payment><amount>21</amount></payment>",
-                    headers={"content-type": "application/xml"})  # fmt: skip
+    r = send_xml(client, "POST", f"{pay}.xml", key, b"<payment><amount>21</amount></payment>")
     assert r.status_code == 200 and ET.fromstring(r.content).findtext("due-amount") == "100.00"
     r = client.post(f"{pay}.json", params={"api_key": key}, json={"amount": 100.01})
     assert r.status_code == 422 and "amount" in r.json()["errors"]
@@ -217,8 +221,7 @@ def test_406_and_hostile_xml(client):
         b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><client><name>&x;</name></client>'
     )
     for doc in (bomb, ext):
-        r = client.post(f"{B}/accounts/{acc}/clients.xml", params={"api_key": key}, content=doc,
-                        headers={"content-type": "application/xml"})  # fmt: skip
+        r = send_xml(client, "POST", f"{B}/accounts/{acc}/clients.xml", key, doc)
         assert r.status_code == 400 and b"passwd" not in r.content
 
 
@@ -226,12 +229,7 @@ def test_validation_422_returns_resource_with_errors(client):
     user = login(client)
     key, acc = user["api_key"], user["account_id"]
     xml = b"<client><name>Nube</name><cif>B00000001</cif></client>"
-    r = client.post(
-        f"{B}/accounts/{acc}/clients.xml",
-        params={"api_key": key},
-        content=xml,
-        headers={"content-type": "application/xml"},
-    )
+    r = send_xml(client, "POST", f"{B}/accounts/{acc}/clients.xml", key, xml)
     assert r.status_code == 422
     root = ET.fromstring(r.content)
     assert root.tag == "client" and root.findtext("cif") == "B00000001"
@@ -243,8 +241,7 @@ def test_xml_nil_reads_the_rails_way(client):
     key, acc = user["api_key"], user["account_id"]
 
     def post(path, doc):
-        return client.post(f"{B}/accounts/{acc}/{path}.json", params={"api_key": key}, content=doc,
-                           headers={"content-type": "application/xml"})  # fmt: skip
+        return send_xml(client, "POST", f"{B}/accounts/{acc}/{path}.json", key, doc)
 
     # Empty elements and nil="true" are nil (a nullable field is cleared); `type="string"` keeps "".
     r = post("clients", b'<client><name>Nube</name><email></email><city nil="true"/><country-id/></client>')
@@ -272,9 +269,7 @@ def test_refused_account_update_with_an_empty_xml_name_is_422(client):
     session = login(client)
     url = f"{B}/accounts/{session['account_id']}.xml"
     body = "<account><name></name><city>Valencia</city></account>"
-    r = client.put(
-        url, params={"api_key": session["api_key"]}, content=body, headers={"Content-Type": "application/xml"}
-    )
+    r = send_xml(client, "PUT", url, session["api_key"], body)
     assert r.status_code == 422, r.text
     assert "can't be blank" in r.text
     stored = client.get(url, params={"api_key": session["api_key"]}).text
@@ -322,12 +317,7 @@ def test_an_empty_xml_list_is_an_empty_list(client, lines):
     key = login(client)["api_key"]
     acc = login(client)["account_id"]
     body = f'<invoice><client-id type="integer">1</client-id>{lines}</invoice>'
-    r = client.post(
-        f"{B}/accounts/{acc}/invoices.xml",
-        params={"api_key": key},
-        content=body,
-        headers={"Content-Type": "application/xml"},
-    )
+    r = send_xml(client, "POST", f"{B}/accounts/{acc}/invoices.xml", key, body)
     assert r.status_code == 200, r.text
     assert from_xml(r.content)[1]["lines"] == []
 

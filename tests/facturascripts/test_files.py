@@ -26,6 +26,11 @@ def count(client, resource: str) -> int:
     return int(client.get(f"{BASE}/{resource}", headers=FULL).headers["x-total-count"])
 
 
+def post_image(client, field: str, file: tuple[str, bytes, str]):
+    """POST productoimagenes for product 1 with one uploaded file (name, content, part type)."""
+    return client.post(f"{BASE}/productoimagenes", headers=FULL, data={"idproducto": "1"}, files={field: file})
+
+
 def _folder(tenant) -> Path:
     """The tenant's MyFiles on disk (the app under test keeps files in a directory)."""
     path = tenant.files_dir / "MyFiles"
@@ -136,12 +141,7 @@ def test_attachedfiles_create_with_a_file_or_a_path_in_myfiles(client, app):
 
 
 def test_productoimagenes_upload_an_image_and_link_its_file(client):
-    r = client.post(
-        f"{BASE}/productoimagenes",
-        headers=FULL,
-        data={"idproducto": "1"},
-        files={"foto": ("foto.png", png(), "image/png")},
-    )
+    r = post_image(client, "foto", ("foto.png", png(), "image/png"))
     assert r.status_code == 200, r.text
     image = r.json()["data"]
     got = client.get(f"{BASE}/productoimagenes/{image['id']}", headers=FULL).json()
@@ -151,12 +151,7 @@ def test_productoimagenes_upload_an_image_and_link_its_file(client):
     assert any(row["id"] == image["id"] and row["download"] == got["download"] for row in listed)
     # a file that is not an image is skipped as the real server skips it: no idfile, not saved
     before = (count(client, "productoimagenes"), count(client, "attachedfiles"))
-    fake = client.post(
-        f"{BASE}/productoimagenes",
-        headers=FULL,
-        data={"idproducto": "1"},
-        files={"foto": ("foto.png", b"GIF? no", "image/png")},
-    )
+    fake = post_image(client, "foto", ("foto.png", b"GIF? no", "image/png"))
     assert fake.status_code == 400 and "idfile" in fake.json()["error"]
     # linking an attached file that is not an image: not-valid-image
     text = client.post(f"{BASE}/uploadFiles", headers=FULL, files=[("files[]", ("n.txt", b"n", "text/plain"))])
@@ -242,12 +237,7 @@ def test_download_header_carries_a_safe_name_whatever_the_record_says(client):
 def test_an_image_takes_its_type_from_its_content_not_from_the_part_header(client):
     # curl -F sends application/octet-stream for a name it does not know: the real server's
     # finfo still says image/png, so the product image is saved.
-    r = client.post(
-        f"{BASE}/productoimagenes",
-        headers=FULL,
-        data={"idproducto": "1"},
-        files={"file": ("foto", png(), "application/octet-stream")},
-    )
+    r = post_image(client, "file", ("foto", png(), "application/octet-stream"))
     assert r.status_code == 200, r.text
     attached = client.get(f"{BASE}/attachedfiles/{r.json()['data']['idfile']}", headers=FULL).json()
     assert (attached["filename"], attached["mimetype"]) == ("foto", "image/png")

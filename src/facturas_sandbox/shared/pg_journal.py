@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 
 from ..exchange import RecordedRequest, RecordedResponse
-from ..journal import JOURNAL_SIZE, Journal, JournalEntry, Journals, RawBodies, Validate
+from ..journal import JOURNAL_SIZE, Journal, JournalEntry, Journals, RawBodies, Validate, first_matching
 from ..store import StoreError
 from ..store.pg_sql import json_param
 from ..store.postgres import PostgresBackend
@@ -211,11 +211,5 @@ class _PgJournal(Journal):
     def entries(
         self, *, api: str | None = None, status: int | None = None, conforms: bool | None = None, limit: int = 100
     ) -> list[JournalEntry]:
-        out = []
-        for entry in self._journals.read(self._tenant_id, api=api, status=status):
-            if conforms is not None and entry.conforms != conforms:
-                continue
-            out.append(entry)
-            if len(out) >= limit:
-                break
-        return out
+        # The query has filtered by api and status already.
+        return first_matching(self._journals.read(self._tenant_id, api=api, status=status), limit, conforms=conforms)

@@ -73,6 +73,9 @@ class Vendor(Api):
     `fixtures/<name>.json` into a new (or reset) tenant.
     """
 
+    # The credentials that authenticate requests, each with the role it opens (what `secrets`
+    # reads by default).
+    secret_roles: ClassVar[dict[str, str]] = {}
     # The demo tenant's credentials: those of the vendor's documentation where it has some, so
     # that the documented requests work as written.
     demo_credentials: ClassVar[dict[str, str]]
@@ -85,9 +88,10 @@ class Vendor(Api):
     def fresh_credentials(self) -> dict[str, Any]:
         """New random credentials, in the shapes of the vendor's own."""
 
-    @abstractmethod
     def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
-        """The secrets in those credentials that authenticate requests."""
+        """The secrets in those credentials that authenticate requests: by default the
+        credentials `secret_roles` names, each with its role."""
+        return [Secret(credentials[key], role) for key, role in self.secret_roles.items()]
 
     @abstractmethod
     def usage(self, base_url: str, credentials: dict[str, Any]) -> list[str]:

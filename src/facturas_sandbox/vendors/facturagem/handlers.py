@@ -182,6 +182,14 @@ def _account_or_404(tenant: Tenant, param: str) -> dict[str, Any]:
     return account
 
 
+def _in_account(param: str, data: dict[str, Any] | None = None) -> tuple[Tenant, dict[str, Any]]:
+    """The request's tenant and its user's account `param`, once the query's parameters and
+    the body's (`data`) pass the strict check."""
+    check_params(data)
+    tenant = current_tenant()
+    return tenant, _account_or_404(tenant, param)
+
+
 def _account_json(account: dict[str, Any], format: str) -> dict[str, Any]:
     param = rec.account_param(account)
     body = {"id": param, **{f: account.get(f) for f in ACCOUNT_FIELDS}}
@@ -203,16 +211,13 @@ async def get_current_account(format: str) -> Response:
 
 
 async def get_account(format: str, id: str) -> Response:
-    check_params()
-    tenant = current_tenant()
-    return render(format, "account", _account_json(_account_or_404(tenant, id), format))
+    _, account = _in_account(id)
+    return render(format, "account", _account_json(account, format))
 
 
 async def update_account(format: str, id: str, body: Any = None) -> Response:
     data = read_body(format, body, "account")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, id)
+    tenant, account = _in_account(id, data)
     changed = {**account, **{k: v for k, v in data.items() if k in ACCOUNT_FIELDS}}
     errors: dict[str, list[str]] = {}
     if _blank(changed.get("name")):
@@ -232,11 +237,16 @@ async def update_account(format: str, id: str, body: Any = None) -> Response:
 
 
 # -- clients ---------------------------------------------------------------------------------
+def _of_account(collection: Collection, account: dict[str, Any], id: int, what: str) -> dict[str, Any]:
+    """The document `id` of the collection where it belongs to the account; a 404 otherwise."""
+    found = collection.get(id)
+    if found is None or found["account_id"] != account["id"]:
+        raise ApiError(404, "not_found", f"No {what} {id} in this account")
+    return found
+
+
 def _client_or_404(tenant: Tenant, account: dict[str, Any], id: int) -> dict[str, Any]:
-    client = rec.clients(tenant.store).get(id)
-    if client is None or client["account_id"] != account["id"]:
-        raise ApiError(404, "not_found", f"No client {id} in this account")
-    return client
+    return _of_account(rec.clients(tenant.store), account, id, "client")
 
 
 def _client_json(account: dict[str, Any], client: dict[str, Any], format: str) -> dict[str, Any]:
@@ -307,9 +317,7 @@ def _collection_links(path: str, format: str, page: int | None, count: int) -> l
 
 
 async def list_clients(format: str, account_id: str, page: int | None = None) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     found = _page(rec.clients(tenant.store), "account_id", account["id"], _BY_ID, page)
     items = [_client_summary(account, c, format) for c in found]
     path = f"/accounts/{rec.account_param(account)}/clients"
@@ -320,9 +328,7 @@ async def list_clients(format: str, account_id: str, page: int | None = None) ->
 
 async def create_client(format: str, account_id: str, body: Any = None) -> Response:
     data = read_body(format, body, "client")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id, data)
     changed = {k: v for k, v in data.items() if k in CLIENT_FIELDS}
     errors = _validate_client(changed)
     if errors:
@@ -341,17 +347,13 @@ async def create_client(format: str, account_id: str, body: Any = None) -> Respo
 
 
 async def get_client(format: str, account_id: str, id: int) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     return render(format, "client", _client_json(account, _client_or_404(tenant, account, id), format))
 
 
 async def update_client(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "client")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id, data)
     client = _client_or_404(tenant, account, id)
     changed = {**client, **{k: v for k, v in data.items() if k in CLIENT_FIELDS}}
     errors = _validate_client(changed)
@@ -363,9 +365,7 @@ async def update_client(format: str, account_id: str, id: int, body: Any = None)
 
 
 async def delete_client(format: str, account_id: str, id: int) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     client = _client_or_404(tenant, account, id)
     with tenant.store.transaction():
         # Invoices keep their copy of the customer's data (Rails `dependent: :nullify`).
@@ -377,10 +377,7 @@ async def delete_client(format: str, account_id: str, id: int) -> Response:
 
 # -- invoices --------------------------------------------------------------------------------
 def _invoice_or_404(tenant: Tenant, account: dict[str, Any], id: int) -> dict[str, Any]:
-    invoice = rec.invoices(tenant.store).get(id)
-    if invoice is None or invoice["account_id"] != account["id"]:
-        raise ApiError(404, "not_found", f"No invoice {id} in this account")
-    return invoice
+    return _of_account(rec.invoices(tenant.store), account, id, "invoice")
 
 
 def _invoice_json(account: dict[str, Any], invoice: dict[str, Any], format: str) -> dict[str, Any]:
@@ -436,17 +433,13 @@ async def _list(
 
 
 async def list_invoices(format: str, account_id: str, page: int | None = None) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     found = _page(rec.invoices(tenant.store), "account_id", account["id"], _BY_DATE, page)
     return await _list(format, account, found, f"/accounts/{rec.account_param(account)}/invoices", page)
 
 
 async def list_client_invoices(format: str, account_id: str, client_id: int, page: int | None = None) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     client = _client_or_404(tenant, account, client_id)
     found = _page(rec.invoices(tenant.store), "client_id", client["id"], _BY_DATE, page)
     path = f"/accounts/{rec.account_param(account)}/clients/{client['id']}/invoices"
@@ -474,9 +467,7 @@ def _prefill(account: dict[str, Any], client: dict[str, Any] | None) -> dict[str
 async def new_invoice(
     format: str, account_id: str, client_id: int | None = None, invoice_id: int | None = None
 ) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     if invoice_id is not None:
         original = _invoice_or_404(tenant, account, invoice_id)
         copy = {k: v for k, v in original.items() if k not in ("id", "number", "date", "created_at", "updated_at")}
@@ -546,9 +537,7 @@ def _build_invoice(
 
 async def create_invoice(format: str, account_id: str, body: Any = None) -> Response:
     data = read_body(format, body, "invoice")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id, data)
     start: dict[str, Any] = {
         "client_id": None,
         "iva_percent": account.get("iva_percent") or "21",
@@ -571,17 +560,13 @@ async def create_invoice(format: str, account_id: str, body: Any = None) -> Resp
 
 
 async def get_invoice(format: str, account_id: str, id: int) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     return render(format, "invoice", _invoice_json(account, _invoice_or_404(tenant, account, id), format))
 
 
 async def update_invoice(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "invoice")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id, data)
     current = _invoice_or_404(tenant, account, id)
     if "number" in data and data["number"] is None:
         data = {k: v for k, v in data.items() if k != "number"}
@@ -594,9 +579,7 @@ async def update_invoice(format: str, account_id: str, id: int, body: Any = None
 
 
 async def delete_invoice(format: str, account_id: str, id: int) -> Response:
-    check_params()
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id)
     invoice = _invoice_or_404(tenant, account, id)
     with tenant.store.transaction():
         rec.invoices(tenant.store).delete(invoice["id"])
@@ -606,9 +589,7 @@ async def delete_invoice(format: str, account_id: str, id: int) -> Response:
 # -- payments --------------------------------------------------------------------------------
 async def create_payment(format: str, account_id: str, id: int, body: Any = None) -> Response:
     data = read_body(format, body, "payment")
-    check_params(data)
-    tenant = current_tenant()
-    account = _account_or_404(tenant, account_id)
+    tenant, account = _in_account(account_id, data)
     invoice = _invoice_or_404(tenant, account, id)
     amount = to_decimal(_or(data.get("amount"), 0))
     payment = {"amount": str(amount), "date": data.get("date") or _today(tenant), "notes": data.get("notes")}

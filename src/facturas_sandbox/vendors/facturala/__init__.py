@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ...errors import ApiError
 from ...responses import json_response
-from ..base import Secret, Vendor
+from ..base import Vendor
 from . import handlers
 
 # The demo tenant uses the token and company of the vendor's documentation, so the documented
@@ -24,14 +24,12 @@ class Facturala(Vendor):
     base_path = "/facturala/api"
     handlers = handlers
 
+    secret_roles: ClassVar[dict[str, str]] = {"token": "owner"}
     demo_credentials: ClassVar[dict[str, str]] = {"token": DEMO_TOKEN, "company_id": DEMO_COMPANY_ID}
 
     def fresh_credentials(self) -> dict[str, Any]:
         # Same shapes as the vendor's: a 20-hex token, a 24-hex (MongoDB ObjectId) company.
         return {"token": secrets.token_hex(10), "company_id": secrets.token_hex(12)}
-
-    def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
-        return [Secret(credentials["token"], "owner")]
 
     def auth_headers(self, credentials: dict[str, Any]) -> dict[str, str]:
         return {"Authorization": credentials["token"]}

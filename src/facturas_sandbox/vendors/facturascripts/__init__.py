@@ -42,13 +42,11 @@ class FacturaScripts(Vendor):
     cors = False
     cors_expose_headers = ""
 
+    secret_roles: ClassVar[dict[str, str]] = {"token": auth.KEY_ROLE, "restricted_token": auth.KEY_ROLE}
     demo_credentials: ClassVar[dict[str, str]] = {"token": DEMO_TOKEN, "restricted_token": DEMO_RESTRICTED_TOKEN}
 
     def fresh_credentials(self) -> dict[str, Any]:
         return {"token": new_apikey(), "restricted_token": new_apikey()}
-
-    def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
-        return [Secret(credentials["token"], auth.KEY_ROLE), Secret(credentials["restricted_token"], auth.KEY_ROLE)]
 
     def stored_secrets(self, tenant: Tenant) -> list[Secret]:
         return auth.stored_keys(tenant)

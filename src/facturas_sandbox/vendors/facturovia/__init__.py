@@ -9,7 +9,7 @@ from starlette.responses import Response
 from ...errors import ApiError
 from ...responses import json_response
 from ...tenants import new_secret
-from ..base import Secret, Vendor
+from ..base import Vendor
 from . import documents as docs
 from . import handlers
 from .pdf import COMPANY
@@ -24,13 +24,11 @@ class Facturovia(Vendor):
     base_path = "/api"
     handlers = handlers
 
+    secret_roles: ClassVar[dict[str, str]] = {"read_write": "read_write", "read_only": "read_only"}
     demo_credentials: ClassVar[dict[str, str]] = {"read_write": DEMO_READ_WRITE, "read_only": DEMO_READ_ONLY}
 
     def fresh_credentials(self) -> dict[str, Any]:
         return {"read_write": new_secret("fv_live_"), "read_only": new_secret("fv_live_")}
-
-    def secrets(self, credentials: dict[str, Any]) -> list[Secret]:
-        return [Secret(credentials["read_write"], "read_write"), Secret(credentials["read_only"], "read_only")]
 
     def auth_headers(self, credentials: dict[str, Any]) -> dict[str, str]:
         return {"Authorization": f"Bearer {credentials['read_write']}"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from ...domain.money import HUNDRED, ZERO, round_cents, to_decimal
 from ...domain.numbering import next_correlative
@@ -182,24 +182,28 @@ def client_snapshot(client: dict[str, Any]) -> dict[str, Any]:
     return {k: client.get(k) for k in SNAPSHOT_FIELDS}
 
 
-def _document(
-    client: dict[str, Any],
-    items: list[dict[str, Any]],
-    created_at: str,
-    currency: str,
-    exchange_rate: Any,
-    external_reference: str | None,
-    notes: str | None,
-) -> dict[str, Any]:
+class Header(TypedDict, total=False):
+    """The fields invoices and quotes take alike; each may be left out (`_document` has the defaults)."""
+
+    currency: str
+    exchange_rate: Any
+    external_reference: str | None
+    notes: str | None
+
+
+HEADER_FIELDS = tuple(Header.__annotations__)
+
+
+def _document(client: dict[str, Any], items: list[dict[str, Any]], created_at: str, header: Header) -> dict[str, Any]:
     """What invoices and quotes share: the client's snapshot, lines, currency, references."""
     return {
         "id": new_id(),
         "client_id": client["id"],
         "client": client_snapshot(client),
-        "currency": currency,
-        "exchange_rate": str(to_decimal(exchange_rate)),
-        "external_reference": external_reference,
-        "notes": notes,
+        "currency": header.get("currency", "EUR"),
+        "exchange_rate": str(to_decimal(header.get("exchange_rate", 1))),
+        "external_reference": header.get("external_reference"),
+        "notes": header.get("notes"),
         "items": [stored_item(i) for i in items],
         "created_at": created_at,
     }
@@ -211,13 +215,10 @@ def new_invoice(
     *,
     invoice_date: str,
     created_at: str,
-    currency: str = "EUR",
-    exchange_rate: Any = 1,
-    external_reference: str | None = None,
-    notes: str | None = None,
+    **header: Unpack[Header],
 ) -> dict[str, Any]:
     return {
-        **_document(client, items, created_at, currency, exchange_rate, external_reference, notes),
+        **_document(client, items, created_at, header),
         "series": MAIN_SERIES,
         "number": None,
         "status": "draft",
@@ -263,14 +264,11 @@ def new_quote(
     quote_date: str,
     created_at: str,
     valid_until: str | None = None,
-    currency: str = "EUR",
-    exchange_rate: Any = 1,
-    external_reference: str | None = None,
-    notes: str | None = None,
+    **header: Unpack[Header],
 ) -> dict[str, Any]:
     """A numbered quote (call inside the transaction that stores it)."""
     return {
-        **_document(client, items, created_at, currency, exchange_rate, external_reference, notes),
+        **_document(client, items, created_at, header),
         "number": number_quote(store, int(quote_date[:4])),
         "quote_date": quote_date,
         "valid_until": valid_until,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from ...domain.rectify import RectifyError
 from ...domain.taxid import InvalidTaxId, validate_spanish_or_eu_vat
 from ...errors import ApiError, FieldError
 from ...responses import add_warning, current_role, current_tenant, empty_response, json_response
+from ...store import Collection
 from ...tenants import Tenant
 from . import documents as docs
 from .pdf import invoice_pdf
@@ -68,6 +70,14 @@ def _invoice_or_404(tenant: Tenant, id: str) -> dict[str, Any]:
     return invoice
 
 
+def _draft_or_409(tenant: Tenant, id: str, cannot: str) -> dict[str, Any]:
+    """The invoice while it is a draft; an issued one is a 409 that says what it `cannot` do."""
+    invoice = _invoice_or_404(tenant, id)
+    if invoice["status"] != "draft":
+        raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and {cannot}")
+    return invoice
+
+
 def _invoice_json(invoice: dict[str, Any]) -> dict[str, Any]:
     issued = invoice["status"] == "issued"
     return {
@@ -105,32 +115,40 @@ def _quote_json(quote: dict[str, Any]) -> dict[str, Any]:
 
 
 def _header_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """The fields invoices and quotes take alike, with their defaults."""
-    return {
-        "currency": body.get("currency", "EUR"),
-        "exchange_rate": body.get("exchange_rate", 1),
-        "external_reference": body.get("external_reference"),
-        "notes": body.get("notes"),
-    }
+    """The fields invoices and quotes take alike, those the body gives (the rest take the
+    documents' defaults)."""
+    return {k: body[k] for k in docs.HEADER_FIELDS if k in body}
 
 
 def _location(invoice_id: str) -> dict[str, str]:
     return {"Location": f"{_prefix()}/invoices/{invoice_id}"}
 
 
+def _listing(
+    collection: Collection, to_json: Callable[[dict[str, Any]], dict[str, Any]], **filters: str | None
+) -> Response:
+    """`{"data": [...]}`: the documents whose fields equal every filter given (None: any)."""
+    given = {k: v for k, v in filters.items() if v is not None}
+    found = collection.find(**given) if given else collection.all()
+    return json_response({"data": [to_json(d) for d in found]})
+
+
+def _client_and_time(body: dict[str, Any]) -> tuple[Tenant, dict[str, Any], datetime]:
+    """What a new invoice or quote starts from, once the key may write: the tenant, the client
+    the body names and the time."""
+    _require_write()
+    tenant = current_tenant()
+    return tenant, _referenced_client(tenant, body["client_id"]), _now(tenant)
+
+
 # -- invoices --------------------------------------------------------------------------------
 async def list_invoices(external_reference: str | None = None, status: str | None = None) -> Response:
-    tenant = current_tenant()
-    filters = {k: v for k, v in (("external_reference", external_reference), ("status", status)) if v is not None}
-    found = docs.invoices(tenant.store).find(**filters) if filters else docs.invoices(tenant.store).all()
-    return json_response({"data": [_invoice_json(i) for i in found]})
+    invoices = docs.invoices(current_tenant().store)
+    return _listing(invoices, _invoice_json, external_reference=external_reference, status=status)
 
 
 async def create_invoice(body: dict[str, Any]) -> Response:
-    _require_write()
-    tenant = current_tenant()
-    client = _referenced_client(tenant, body["client_id"])
-    now = _now(tenant)
+    tenant, client, now = _client_and_time(body)
     invoice = docs.new_invoice(
         client,
         body["items"],
@@ -152,9 +170,7 @@ async def update_invoice(id: str, body: dict[str, Any]) -> Response:
     _require_write()
     tenant = current_tenant()
     with tenant.store.transaction():
-        invoice = _invoice_or_404(tenant, id)
-        if invoice["status"] != "draft":
-            raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and cannot change")
+        invoice = _draft_or_409(tenant, id, "cannot change")
         changes: dict[str, Any] = {}
         if "client_id" in body:
             client = _referenced_client(tenant, body["client_id"])
@@ -176,9 +192,7 @@ async def delete_invoice(id: str) -> Response:
     _require_write()
     tenant = current_tenant()
     with tenant.store.transaction():
-        invoice = _invoice_or_404(tenant, id)
-        if invoice["status"] != "draft":
-            raise ApiError(409, "invoice_not_editable", f"Invoice {invoice['number']} is issued and cannot be deleted")
+        _draft_or_409(tenant, id, "cannot be deleted")
         docs.invoices(tenant.store).delete(id)
     return empty_response(204)
 
@@ -291,60 +305,52 @@ def client_json(client: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_clients(tax_id: str | None = None) -> Response:
-    coll = docs.clients(current_tenant().store)
     if tax_id is not None:
         # No client can have an invalid tax id: the exact match below then finds nothing.
         with contextlib.suppress(InvalidTaxId):
             tax_id = validate_spanish_or_eu_vat(tax_id)
-    found = coll.find(tax_id=tax_id) if tax_id is not None else coll.all()
-    return json_response({"data": [client_json(c) for c in found]})
+    return _listing(docs.clients(current_tenant().store), client_json, tax_id=tax_id)
 
 
-async def create_client(body: dict[str, Any]) -> Response:
+def _find_or_insert_client(body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The client with the body's tax id, and whether it is new: one is inserted when none has it."""
     _require_write()
     tenant = current_tenant()
     fields = _validated_client(body)
     with tenant.store.transaction():
         existing = docs.clients(tenant.store).find(tax_id=fields["tax_id"])
         if existing:
-            raise ApiError(
-                409,
-                "client_exists",
-                f"A client with tax id {fields['tax_id']} exists: {existing[0]['id']}",
-                fields=[FieldError("tax_id", "already used by another client")],
-            )
+            return existing[0], False
         client = docs.clients(tenant.store).insert(
             {"id": docs.new_id(), **fields, "created_at": _now(tenant).isoformat()}
+        )
+    return client, True
+
+
+async def create_client(body: dict[str, Any]) -> Response:
+    client, created = _find_or_insert_client(body)
+    if not created:
+        raise ApiError(
+            409,
+            "client_exists",
+            f"A client with tax id {client['tax_id']} exists: {client['id']}",
+            fields=[FieldError("tax_id", "already used by another client")],
         )
     return json_response(client_json(client), 201)
 
 
 async def find_or_create_client(body: dict[str, Any]) -> Response:
-    _require_write()
-    tenant = current_tenant()
-    fields = _validated_client(body)
-    with tenant.store.transaction():
-        existing = docs.clients(tenant.store).find(tax_id=fields["tax_id"])
-        if existing:
-            return json_response({"client": client_json(existing[0]), "created": False}, 200)
-        client = docs.clients(tenant.store).insert(
-            {"id": docs.new_id(), **fields, "created_at": _now(tenant).isoformat()}
-        )
-    return json_response({"client": client_json(client), "created": True}, 201)
+    client, created = _find_or_insert_client(body)
+    return json_response({"client": client_json(client), "created": created}, 201 if created else 200)
 
 
 # -- quotes ----------------------------------------------------------------------------------
 async def list_quotes(external_reference: str | None = None) -> Response:
-    coll = docs.quotes(current_tenant().store)
-    found = coll.find(external_reference=external_reference) if external_reference is not None else coll.all()
-    return json_response({"data": [_quote_json(q) for q in found]})
+    return _listing(docs.quotes(current_tenant().store), _quote_json, external_reference=external_reference)
 
 
 async def create_quote(body: dict[str, Any]) -> Response:
-    _require_write()
-    tenant = current_tenant()
-    client = _referenced_client(tenant, body["client_id"])
-    now = _now(tenant)
+    tenant, client, now = _client_and_time(body)
     quote_date = body.get("quote_date") or now.date().isoformat()
     with tenant.store.transaction():
         quote = docs.new_quote(
