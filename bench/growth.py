@@ -1,8 +1,10 @@
 """Does a request cost more when the tenant holds more documents?
 
 One sandbox process; one fresh tenant per size (100, 1,000, 10,000 invoices), filled through
-the API (POST /invoices, driven by wrk). At each size: GET by id, GET by external_reference and
-POST, each measured with wrk (32 connections); cost per request = 1 / throughput. A POST run
+the API (POST /invoices, driven by wrk). Once every tenant is filled, each round measures every
+size in turn: GET by id, GET by external_reference and POST, each with wrk (32 connections);
+cost per request = 1 / throughput. (Measured one size after the other, the last size ran on a
+process and a machine that had changed meanwhile, and the ratio measured that too.) A POST run
 is capped (`--post-requests`) and its invoices are deleted through the API afterwards, so the
 tenant stays near its size while POST is measured.
 
@@ -88,8 +90,11 @@ def _facturovia(
     post_requests: int,
     sizes: tuple[int, ...],
 ) -> None:
+    """Every tenant filled first, then each round measures every size in turn (see `fs_run`)."""
     with sandbox(data_dir=data_dir, extra=extra) as sbx:
         port = sbx.port
+        base = f"http://127.0.0.1:{port}/api"
+        tenants: dict[int, tuple[dict[str, Any], str, dict[str, Any]]] = {}  # size: tenant, key, probe
         for size in sizes:
             status, tenant = api_call(port, "POST", "/_sandbox/tenants", {"name": f"growth-{size}"}, key=None)
             assert status == 201, (status, tenant)
@@ -97,16 +102,18 @@ def _facturovia(
             invoices = api_call(port, "GET", "/api/invoices", key=key)[1]["data"]
             probe = next(i for i in invoices if i["external_reference"])
             fill(port, key, probe["client_id"], size)
-            held = len(api_call(port, "GET", "/api/invoices", key=key)[1]["data"])
-            base = f"http://127.0.0.1:{port}/api"
-            results: dict[str, list[WrkResult]] = {"get": [], "list": [], "post": []}
             wrk(f"{base}/invoices/{probe['id']}", key=key, seconds=1)  # warm
-            for _ in range(rounds):
-                results["get"].append(wrk(f"{base}/invoices/{probe['id']}", key=key, seconds=seconds))
-                results["list"].append(
-                    wrk(f"{base}/invoices?external_reference={probe['external_reference']}", key=key, seconds=seconds)
-                )
-                results["post"].append(
+            tenants[size] = (tenant, key, probe)
+            out["sizes"][str(size)] = {"held": len(api_call(port, "GET", "/api/invoices", key=key)[1]["data"])}
+        results: dict[int, dict[str, list[WrkResult]]] = {size: {"get": [], "list": [], "post": []} for size in sizes}
+        for _ in range(rounds):
+            for size in sizes:
+                _, key, probe = tenants[size]
+                runs = results[size]
+                runs["get"].append(wrk(f"{base}/invoices/{probe['id']}", key=key, seconds=seconds))
+                list_url = f"{base}/invoices?external_reference={probe['external_reference']}"
+                runs["list"].append(wrk(list_url, key=key, seconds=seconds))
+                runs["post"].append(
                     wrk(
                         f"{base}/invoices",
                         method="POST",
@@ -118,16 +125,17 @@ def _facturovia(
                     )
                 )
                 delete_ref_prefix(port, key, "GROW")
-            row: dict[str, Any] = {op: _summary(runs) for op, runs in results.items()}
-            row["held"] = held
-            out["sizes"][str(size)] = row
+        for size in sizes:
+            row: dict[str, Any] = out["sizes"][str(size)]
+            row.update({op: _summary(runs) for op, runs in results[size].items()})
             print(
-                f"  {size:>6} invoices (held {held}): "
+                f"  {size:>6} invoices (held {row['held']}): "
                 + "  ".join(
-                    f"{op} {v['cost_ms']:.3f} ms/req (errors {v['errors']})" for op, v in row.items() if op != "held"
+                    f"{op} {row[op]['cost_ms']:.3f} ms/req (errors {row[op]['errors']})" for op in results[size]
                 ),
                 flush=True,
             )
+            tenant = tenants[size][0]
             api_call(port, "DELETE", f"/_sandbox/tenants/{tenant['id']}", key=tenant["admin_token"])
 
 
@@ -228,7 +236,7 @@ def _facturovia_table(result: dict[str, Any], sizes: list[str]) -> list[str]:
     first, last = result["sizes"][sizes[0]], result["sizes"][sizes[-1]]
     lines = [
         "",
-        "| operation | "
+        "| operation (sizes measured in turn each round) | "
         + " | ".join(f"{int(s):,} invoices" for s in sizes)
         + f" | {int(sizes[-1]):,}/{int(sizes[0]):,} |",
         "|---|" + "---:|" * (len(sizes) + 1),
