@@ -289,6 +289,20 @@ def test_a_newer_store_is_refused_naming_both_versions(postgres_url: str, fresh_
     assert "version 99" in message and f"version {pg_schema.SCHEMA_VERSION}" in message and "upgrade" in message
 
 
+def _written_by_version(url: str, schema: str, version: int, collection: str, key: str, docs: list[dict]) -> None:
+    """A store at an older schema version, holding `docs` of tenant t1 as that version wrote them."""
+    from facturas_sandbox.store import pg_sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pg_schema.migrate(conn, schema, target=version)
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {schema}.documents (tenant_id, collection, key, raw, body, folded) "
+                "VALUES ('t1', %s, %s::jsonb, %s, %s::jsonb, %s::jsonb)",
+                [(collection, pg_sql.json_param(doc[key]), *pg_sql.encode(doc, collection)[:3]) for doc in docs],
+            )
+
+
 def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on_an_index(
     postgres_url: str, fresh_schema: str
 ) -> None:
@@ -297,14 +311,7 @@ def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on
 
     names = ["Zoe", "Ángel", "ábaco", "ΟΔΟΣ", "abc", 1e-05, True, None, "ABD"]
     docs = [{"id": n, "s": names[n % len(names)]} for n in range(2000)]
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        pg_schema.migrate(conn, fresh_schema, target=2)  # a store written by the previous version
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {fresh_schema}.documents (tenant_id, collection, key, raw, body, folded) "
-                "VALUES ('t1', 'things', %s::jsonb, %s, %s::jsonb, %s::jsonb)",
-                [(str(doc["id"]), *pg_sql.encode(doc, "things")[:3]) for doc in docs],
-            )
+    _written_by_version(postgres_url, fresh_schema, 2, "things", "id", docs)
     backend = PostgresBackend(postgres_url, schema=fresh_schema)
     assert _version(postgres_url, fresh_schema) == pg_schema.SCHEMA_VERSION
     coll = backend.tenant("t1").collection("things")
@@ -328,17 +335,8 @@ def test_version_3_fills_lowered_texts_of_stored_rows_and_orders_pages_by_key_on
 
 
 def test_version_4_answers_the_largest_numeral_key_from_an_index(postgres_url: str, fresh_schema: str) -> None:
-    from facturas_sandbox.store import pg_sql
-
     keys = [f"{n:04d}" for n in range(1, 3001)] + ["ABC", "99999x", "-7", "1e9"]
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        pg_schema.migrate(conn, fresh_schema, target=3)  # a store written by the previous version
-        with conn.cursor() as cur:
-            cur.executemany(
-                f"INSERT INTO {fresh_schema}.documents (tenant_id, collection, key, raw, body, folded) "
-                "VALUES ('t1', 'codes', %s::jsonb, %s, %s::jsonb, %s::jsonb)",
-                [(pg_sql.json_param(key), *pg_sql.encode({"code": key}, "codes")[:3]) for key in keys],
-            )
+    _written_by_version(postgres_url, fresh_schema, 3, "codes", "code", [{"code": key} for key in keys])
     backend = PostgresBackend(postgres_url, schema=fresh_schema)
     assert _version(postgres_url, fresh_schema) == pg_schema.SCHEMA_VERSION
     assert backend.tenant("t1").collection("codes", key="code").largest_numeral_key() == 3000
