@@ -330,3 +330,26 @@ def test_a_nil_where_a_list_or_object_belongs_is_said_in_words():
     schema = {"type": "object", "properties": {"lines": {"type": "array"}, "client": {"type": "object"}}}
     errors = schema_errors(Draft4Validator(schema), {"lines": None, "client": None})
     assert [(e.field, e.message) for e in errors] == [("client", "must be an object"), ("lines", "must be a list")]
+
+
+def test_a_number_that_outgrows_its_forty_characters_is_refused_and_gives_its_counter_back(client):
+    """A format of 40 characters with one N runs out at the 10th invoice of the year."""
+    user = login(client)
+    key, acc = user["api_key"], user["account_id"]
+    url = f"{B}/accounts/{acc}/invoices.json"
+    body = {"client_id": 2, "lines": [{"description": "a", "amount": 1, "price": 1}]}
+    account = f"{B}/accounts/{acc}.json"
+    assert (
+        client.put(
+            account, params={"api_key": key}, json={"invoice_number_format": "YYYY" + "A" * 35 + "N"}
+        ).status_code
+        == 200
+    )
+    answers = [client.post(url, params={"api_key": key}, json=body) for _ in range(7)]
+    year = answers[0].json()["date"][:4]
+    assert [r.json()["number"] for r in answers[:5]] == [f"{year}{'A' * 35}{n}" for n in range(5, 10)]
+    for refused in answers[5:]:
+        assert refused.status_code == 422
+        assert refused.json()["errors"] == {"number": ["is too long (maximum is 40 characters)"]}
+    assert client.put(account, params={"api_key": key}, json={"invoice_number_format": "YYYY_NNNN"}).status_code == 200
+    assert client.post(url, params={"api_key": key}, json=body).json()["number"] == f"{year}_0010"  # no gap

@@ -1,5 +1,7 @@
 """Model resources over HTTP: the real server's shapes, status codes and quirks."""
 
+from facturas_sandbox.vendors.facturascripts.engine import SAVE_ERROR
+
 from .conftest import BASE, FULL
 
 
@@ -70,6 +72,15 @@ def test_auto_code_follows_the_largest_code_made_of_digits(client):
     assert client.delete(f"{BASE}/clientes/501", headers=FULL).status_code == 200
     again = client.post(f"{BASE}/clientes", headers=FULL, data={"nombre": "Otra vez", "cifnif": "B3"}).json()
     assert again["data"]["codcliente"] == "501"
+
+
+def test_an_auto_code_that_outgrows_its_column_is_a_save_error(client):
+    last = {"codcliente": "9999999999", "nombre": "Último", "cifnif": "B1"}
+    assert client.post(f"{BASE}/clientes", headers=FULL, data=last).status_code == 200
+    r = client.post(f"{BASE}/clientes", headers=FULL, data={"nombre": "Siguiente", "cifnif": "B2"})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == f"{SAVE_ERROR} - El campo codcliente no puede tener más de 10 caracteres"
+    assert client.get(f"{BASE}/clientes", headers=FULL, params={"filter[cifnif]": "B2"}).json() == []
 
 
 def test_create_duplicate_missing_data_and_save_error(client):

@@ -548,14 +548,20 @@ async def create_invoice(format: str, account_id: str, body: Any = None) -> Resp
     invoice, errors = _build_invoice(tenant, account, start, data)
     if errors:
         return _invalid(format, "invoice", _invoice_json(account, invoice, format), errors)
-    with tenant.store.transaction():
-        now = _now(tenant)
-        if not invoice.get("number"):
-            invoice["number"] = rec.draw_number(tenant.store, account, rec.year_of(invoice["date"]))
-        invoice.update(
-            id=rec.next_id(tenant.store, "invoices"), account_id=account["id"], created_at=now, updated_at=now
-        )
-        rec.invoices(tenant.store).insert(invoice)
+    try:
+        with tenant.store.transaction():
+            now = _now(tenant)
+            if not invoice.get("number"):
+                invoice["number"] = rec.draw_number(tenant.store, account, rec.year_of(invoice["date"]))
+            invoice.update(
+                id=rec.next_id(tenant.store, "invoices"), account_id=account["id"], created_at=now, updated_at=now
+            )
+            rec.invoices(tenant.store).insert(invoice)
+    except rec.NumberTooLong:
+        # As Rails' length validation of a number given explicitly: the account's format has
+        # run out of room; a shorter format (or more N) numbers again from the same counter.
+        too_long = [f"is too long (maximum is {rec.NUMBER_MAX_LENGTH} characters)"]
+        return _invalid(format, "invoice", _invoice_json(account, invoice, format), {"number": too_long})
     return render(format, "invoice", _invoice_json(account, invoice, format))
 
 

@@ -70,13 +70,23 @@ def format_number(pattern: str, year: int, counter: int) -> str:
     return re.sub(r"N+", f"{counter:0{width}d}", out, count=1)
 
 
+NUMBER_MAX_LENGTH = 40  # InvoiceInput.number's maxLength in the contract
+
+
+class NumberTooLong(Exception):
+    """The series' next number has outgrown NUMBER_MAX_LENGTH (a long format, a large counter)."""
+
+
 def draw_number(store: TenantStore, account: dict[str, Any], year: int) -> str:
     """The next free number of the account's series for that year; call inside the transaction
-    that saves the invoice, so a failed save gives the number back."""
+    that saves the invoice, so a failed save gives the number back. Raises NumberTooLong (the
+    transaction must then roll back, which gives the counter back too)."""
     pattern = account.get("invoice_number_format") or DEFAULT_NUMBER_FORMAT
     taken = {inv["number"] for inv in invoices(store).find(account_id=account["id"])}
     while True:
         number = format_number(pattern, year, store.next_number(f"fg_number:{account['id']}:{year}"))
+        if len(number) > NUMBER_MAX_LENGTH:
+            raise NumberTooLong(number)
         if number not in taken:
             return number
 
